@@ -1,0 +1,26 @@
+import { Command } from 'commander';
+import { loadModel } from '../../models/load.js';
+import { serveModel } from '../../models/serve.js';
+import { addModelOptions, modelOptionsFrom } from '../model-options.js';
+import { intOption } from '../parse.js';
+
+export function serveCommand(): Command {
+  return addModelOptions(
+    new Command('serve')
+      .description('expose a model over the Lineage HTTP protocol (GET /info, POST /predict) on loopback')
+      .argument('<model>', 'model to serve')
+      .option('--port <n>', 'port (0 = any free port)', '8080')
+      .option('--host <host>', 'interface to listen on', '127.0.0.1'),
+  ).action(async (source: string, flags) => {
+    const model = await loadModel(source, modelOptionsFrom(flags));
+    const server = await serveModel(model, { port: intOption(flags.port, '--port'), host: flags.host });
+    console.log(`serving ${source} at ${server.url} (Ctrl-C to stop)`);
+    const stop = async () => {
+      await server.close();
+      await model.dispose();
+      process.exit(0);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { isLineageError } from '../errors.js';
+import { LINEAGE_VERSION } from '../version.js';
+import { calibrateCommand } from './commands/calibrate.js';
+import { demoCommand } from './commands/demo.js';
+import { fingerprintCommand } from './commands/fingerprint.js';
+import { inspectCommand } from './commands/inspect.js';
+import { serveCommand } from './commands/serve.js';
+import { verifyCommand } from './commands/verify.js';
+
+const program = new Command('lineage')
+  .description('Was this model stolen from mine? Model fingerprinting with sample correlation (SAC).')
+  .version(LINEAGE_VERSION)
+  .showHelpAfterError()
+  .addCommand(fingerprintCommand())
+  .addCommand(calibrateCommand())
+  .addCommand(verifyCommand())
+  .addCommand(inspectCommand())
+  .addCommand(serveCommand())
+  .addCommand(demoCommand());
+
+/** One clear line (plus a fix) for expected failures; a stack trace only with LINEAGE_DEBUG=1. */
+function fail(e: unknown): never {
+  if (isLineageError(e)) {
+    console.error(`error: ${e.message}`);
+    if (e.hint) console.error(`fix: ${e.hint}`);
+    process.exit(e.exitCode);
+  }
+  console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
+  if (process.env.LINEAGE_DEBUG) console.error(e);
+  else console.error('(this is a bug or an unexpected environment problem; rerun with LINEAGE_DEBUG=1 for details)');
+  process.exit(1);
+}
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,69 @@
+/**
+ * Trained models on disk: a folder in the TF.js layers format (model.json + weights.bin) with the
+ * `model.lineage.json` sidecar that `loadModel(dir)` (src/models/load.ts) reads beside model.json,
+ * so the model is later queried with exactly the preprocessing it was trained with.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { LineageError, errorMessage } from '../errors.js';
+import { readSpecFile, resolveSpec, sidecarPath, specToOverrides } from '../models/spec.js';
+import type { InputSpec } from '../models/types.js';
+
+const MODEL_JSON = 'model.json';
+const WEIGHTS = 'weights.bin';
+
+/** Write `model` and its input spec to folder `dir`, replacing the folder only once all is written. */
+export async function saveTrainedModel(model: tf.LayersModel, dir: string, spec: InputSpec): Promise<void> {
+  const target = path.resolve(dir);
+  const suffix = `${process.pid}.${randomBytes(4).toString('hex')}`;
+  const tmp = `${target}.tmp-${suffix}`;
+  await mkdir(tmp, { recursive: true });
+  try {
+    await model.save(tf.io.withSaveHandler(async (artifacts) => {
+      const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0));
+      const json: tf.io.ModelJSON = {
+        modelTopology: artifacts.modelTopology as object,
+        format: 'layers-model',
+        generatedBy: artifacts.generatedBy ?? `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+        convertedBy: null,
+        weightsManifest: [{ paths: [WEIGHTS], weights: artifacts.weightSpecs ?? [] }],
+      };
+      await writeFile(path.join(tmp, WEIGHTS), new Uint8Array(weights));
+      await writeFile(path.join(tmp, MODEL_JSON), JSON.stringify(json));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
+    }));
+    await writeFile(sidecarPath(path.join(tmp, MODEL_JSON)), JSON.stringify(specToOverrides(spec), null, 2) + '\n');
+    // Swap folders: move an old model aside, move the new one in, then drop the old one.
+    const old = `${target}.old-${suffix}`;
+    const hadOld = await rename(target, old).then(() => true, (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return false;
+      throw e;
+    });
+    await rename(tmp, target);
+    if (hadOld) await rm(old, { recursive: true, force: true });
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw new LineageError(`cannot save the trained model to ${dir}: ${errorMessage(e)}`, 'check that the folder is writable and the disk is not full');
+  }
+}
+
+/** A model saved by saveTrainedModel, ready to train further (fine-tuning), with its input spec. */
+export async function loadTrainableModel(dir: string): Promise<{ model: tf.LayersModel; spec: InputSpec }> {
+  const file = path.join(dir, MODEL_JSON);
+  let json: tf.io.ModelJSON;
+  let weights: Buffer;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8')) as tf.io.ModelJSON;
+    weights = await readFile(path.join(dir, WEIGHTS));
+  } catch (e) {
+    throw new LineageError(`cannot read trained model ${dir}: ${errorMessage(e)}`, `give a folder written by the training loop (${MODEL_JSON}, ${WEIGHTS}, model.lineage.json)`);
+  }
+  const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
+  const data = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
+  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData: data }));
+  const sidecar = await readSpecFile(sidecarPath(file));
+  const { spec } = resolveSpec({ source: dir, sidecar });
+  return { model, spec };
+}
