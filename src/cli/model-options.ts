@@ -13,6 +13,7 @@ export function addModelOptions(cmd: Command): Command {
     .option('--std <list>', 'per-channel std divided by after the mean, e.g. 0.229,0.224,0.225')
     .option('--output <name|index>', 'which model output to read (classifiers: logits; face models: the embedding)')
     .addOption(new Option('--output-kind <kind>', 'what that output is').choices(['logits', 'embedding', 'label']))
+    .option('--input-name <name>', 'input tensor to feed, when the model has several')
     .option('--spec <file>', 'JSON file with any of the settings above (a <model>.lineage.json beside the model is read automatically)')
     .option('--timeout <ms>', 'HTTP suspects: per-request timeout', '30000')
     .option('--retries <n>', 'HTTP suspects: retries with backoff on network errors and 5xx', '3')
@@ -29,6 +30,7 @@ interface RawModelFlags {
   std?: string;
   output?: string;
   outputKind?: string;
+  inputName?: string;
   spec?: string;
   timeout: string;
   retries: string;

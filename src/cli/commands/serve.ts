@@ -10,10 +10,11 @@ export function serveCommand(): Command {
       .description('expose a model over the Lineage HTTP protocol (GET /info, POST /predict) on loopback')
       .argument('<model>', 'model to serve')
       .option('--port <n>', 'port (0 = any free port)', '8080')
-      .option('--host <host>', 'interface to listen on', '127.0.0.1'),
+      .option('--host <host>', 'interface to listen on', '127.0.0.1')
+      .option('--labels-only', 'answer with predicted labels only, like an API that hides its scores'),
   ).action(async (source: string, flags) => {
     const model = await loadModel(source, modelOptionsFrom(flags));
-    const server = await serveModel(model, { port: intOption(flags.port, '--port'), host: flags.host });
+    const server = await serveModel(model, { port: intOption(flags.port, '--port'), host: flags.host, labelsOnly: Boolean(flags.labelsOnly) });
     console.log(`serving ${source} at ${server.url} (Ctrl-C to stop)`);
     const stop = async () => {
       await server.close();

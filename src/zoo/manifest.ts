@@ -1,0 +1,82 @@
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, join } from 'node:path';
+import { LineageError, errorMessage } from '../errors.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
+
+/**
+ * A model zoo: a victim, models derived from it by named attacks, and independent models, each a
+ * model directory or file beside `manifest.json`. Written by the zoo builder, read by `lineage bench`.
+ * The group names every model's place — no list slices meaning "the Extract-L group".
+ */
+export const ZOO_MANIFEST = 'manifest.json';
+export const ZOO_FORMAT_VERSION = 1;
+
+/** Is a model the victim, derived from it (a positive), or independent of it (a negative)? */
+export type ZooRole = 'victim' | 'stolen' | 'independent';
+
+export interface ZooModel {
+  /** Unique id, also the model's folder or file name inside the zoo. */
+  readonly id: string;
+  /** Model path relative to the zoo folder (or absolute, or builtin:<name>). */
+  readonly path: string;
+  readonly role: ZooRole;
+  /**
+   * Attack group for stolen models (e.g. 'fine-tune-all', 'fine-prune', 'extract-l', 'extract-p',
+   * 'extract-adv', 'adv-train', 'transfer', 'prune', 'quantise', 'noise'); 'irrelevant' or
+   * 'homologous' for independent ones; 'victim' for the victim.
+   */
+  readonly group: string;
+  /** Id of the model it was derived from. */
+  readonly parent?: string;
+  readonly attack?: string;
+  readonly architecture?: string;
+  readonly params?: Readonly<Record<string, unknown>>;
+  readonly seed?: number;
+  /** Accuracy on the task's test split (classifiers) — 0..1. */
+  readonly testAccuracy?: number;
+  /** Agreement with the victim's predictions on the test split (top-1 for classifiers, or mean embedding cosine) — 0..1. */
+  readonly fidelity?: number;
+  readonly trainSeconds?: number;
+}
+
+export interface ZooManifest {
+  readonly format: 'lineage-zoo';
+  readonly version: number;
+  readonly name: string;
+  readonly task: 'classification' | 'face-embedding';
+  /** Held-out images for fingerprints (never used to train any model of the zoo), path relative to the zoo or absolute. */
+  readonly data: { readonly path: string; readonly indices?: readonly number[]; readonly faceCrop?: boolean };
+  readonly createdAt: string;
+  readonly models: readonly ZooModel[];
+}
+
+export async function readZooManifest(zoo: string): Promise<ZooManifest> {
+  const file = join(zoo, ZOO_MANIFEST);
+  let manifest: ZooManifest;
+  try {
+    manifest = JSON.parse(await readFile(file, 'utf8')) as ZooManifest;
+  } catch (e) {
+    throw new LineageError(`cannot read zoo manifest ${file}: ${errorMessage(e)}`, 'point at a folder written by `lineage zoo`');
+  }
+  if (manifest.format !== 'lineage-zoo' || !Array.isArray(manifest.models)) {
+    throw new LineageError(`${file} is not a Lineage zoo manifest`, 'point at a folder written by `lineage zoo`');
+  }
+  if (manifest.version > ZOO_FORMAT_VERSION) {
+    throw new LineageError(`${file} has zoo format version ${manifest.version}; this Lineage reads up to ${ZOO_FORMAT_VERSION}`, 'upgrade Lineage');
+  }
+  if (manifest.models.filter((m) => m.role === 'victim').length !== 1) {
+    throw new LineageError(`${file} must name exactly one victim model`, 'fix the manifest');
+  }
+  return manifest;
+}
+
+export async function writeZooManifest(zoo: string, manifest: ZooManifest): Promise<void> {
+  await writeFileAtomic(join(zoo, ZOO_MANIFEST), JSON.stringify(manifest, null, 2));
+}
+
+/** Where a zoo model (or the zoo's data) lives, as a path or source `loadModel` understands. */
+export function resolveZooPath(zoo: string, path: string): string {
+  return path.startsWith('builtin:') || isAbsolute(path) ? path : join(zoo, path);
+}
+
+export const zooVictim = (m: ZooManifest): ZooModel => m.models.find((x) => x.role === 'victim')!;
