@@ -14,9 +14,11 @@ export function makeOptimizer(name: OptimizerName, lr: number, momentum: number)
 }
 
 export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
-  if (optimizer instanceof tf.SGDOptimizer) optimizer.setLearningRate(lr);
+  // Not `instanceof tf.SGDOptimizer`: tfjs optimizers override instanceof (an Adam passes it).
+  const sgd = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (typeof sgd.setLearningRate === 'function') sgd.setLearningRate(lr);
   // Adam reads its (protected) learningRate field on every update.
-  else (optimizer as unknown as { learningRate: number }).learningRate = lr;
+  else sgd.learningRate = lr;
 }
 
 /** Learning rate for optimisation step `step` (0-based) of `steps`, in epoch `epoch` of `epochs`. */

@@ -19,8 +19,8 @@ export function trainingSpec(height: number, width: number, channels: 1 | 3, out
     channels: channels === 1 ? 'gray' : 'rgb',
     layout: 'nhwc',
     scale: 1 / 127.5,
-    mean: [1],
-    std: [1],
+    mean: new Array<number>(channels).fill(1),
+    std: new Array<number>(channels).fill(1),
     output: 0,
     outputKind,
   };

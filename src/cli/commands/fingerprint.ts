@@ -16,6 +16,7 @@ export function fingerprintCommand(): Command {
       .argument('<victim>', 'victim model: .onnx file, TF.js model directory or model.json, builtin:<name>, or http(s) URL')
       .requiredOption('--data <dir>', 'images to draw samples from: class folders, a flat folder, an images.u8 dataset or LFW')
       .requiredOption('--out <bundle>', 'fingerprint bundle file to write')
+      .option('--face-crop [side]', 'LFW folders: crop the centred face box first (default 128 px of the 250 px photos)')
       .addOption(new Option('--method <method>', 'sample set').choices(SAC_METHODS).default('sac-jc'))
       .option('--samples <n>', 'number of samples N', '100')
       .option('--seed <n>', 'seed for every random choice', '1')
@@ -29,6 +30,7 @@ export function fingerprintCommand(): Command {
     const bars = new ProgressBars();
     const fp = await fingerprint(victim, {
       data: flags.data,
+      ...(flags.faceCrop !== undefined ? { faceCrop: flags.faceCrop === true ? true : intOption(flags.faceCrop, '--face-crop') } : {}),
       method: flags.method as SacMethodName,
       samples: intOption(flags.samples, '--samples'),
       seed: intOption(flags.seed, '--seed'),
