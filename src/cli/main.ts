@@ -2,12 +2,14 @@
 import { Command } from 'commander';
 import { isLineageError } from '../errors.js';
 import { LINEAGE_VERSION } from '../version.js';
+import { benchCommand } from './commands/bench.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { demoCommand } from './commands/demo.js';
 import { fingerprintCommand } from './commands/fingerprint.js';
 import { inspectCommand } from './commands/inspect.js';
 import { serveCommand } from './commands/serve.js';
 import { verifyCommand } from './commands/verify.js';
+import { zooCommand } from './commands/zoo.js';
 
 const program = new Command('lineage')
   .description('Was this model stolen from mine? Model fingerprinting with sample correlation (SAC).')
@@ -18,7 +20,9 @@ const program = new Command('lineage')
   .addCommand(verifyCommand())
   .addCommand(inspectCommand())
   .addCommand(serveCommand())
-  .addCommand(demoCommand());
+  .addCommand(demoCommand())
+  .addCommand(zooCommand())
+  .addCommand(benchCommand());
 
 /** One clear line (plus a fix) for expected failures; a stack trace only with LINEAGE_DEBUG=1. */
 function fail(e: unknown): never {

@@ -76,7 +76,7 @@ export async function loadImageFolder(root: string, options: FolderOptions = {})
     const first = batch.skipped[0]!.message;
     if (!options.skipUnreadable) {
       const more = batch.skipped.length > 1 ? ` (and ${batch.skipped.length - 1} more unreadable image files)` : '';
-      throw new LineageError(`${first}${more}`, 'fix or delete the file, or skip unreadable files (skipUnreadable / --skip-unreadable)');
+      throw new LineageError(`${first}${more}`, 'fix or delete the file (the library skips unreadable files with loadImages(..., { skipUnreadable: true }))');
     }
     const skippedNames = batch.skipped.map((s) => names[s.index]!);
     warnings.push(`skipped ${batch.skipped.length} unreadable image file(s) in ${root}: ${skippedNames.slice(0, 5).join(', ')}${skippedNames.length > 5 ? ', …' : ''}`);

@@ -1,6 +1,6 @@
 import { extname, join } from 'node:path';
 import { deriveCopy } from '../attacks/weights/derive.js';
-import type { WeightOp } from '../attacks/weights/types.js';
+import type { DeriveRecord, WeightOp } from '../attacks/weights/types.js';
 import { resolveBuiltin } from '../models/builtin.js';
 import { sidecarPath, specToOverrides } from '../models/spec.js';
 import type { InputSpec } from '../models/types.js';
@@ -27,14 +27,23 @@ export const DERIVING_OPS: readonly { readonly name: string; readonly op: Weight
  * victim's spec (a thief keeps the preprocessing: the copy must behave like the original).
  */
 export async function makeDerivedCopies(victim: string, spec: InputSpec, dir: string): Promise<DemoSuspect[]> {
-  const source = resolveBuiltin(victim).path;
-  const onnx = extname(source) === '.onnx';
   const copies: DemoSuspect[] = [];
   for (const { name, op, how } of DERIVING_OPS) {
-    const out = join(dir, onnx ? `${victim}-${name}.onnx` : `${victim}-${name}`);
-    await deriveCopy(source, out, op);
-    await writeFileAtomic(sidecarPath(onnx ? out : join(out, 'model.json')), JSON.stringify(specToOverrides(spec), null, 2));
+    const out = derivedCopyPath(victim, name, dir);
+    await writeDerivedCopy(victim, spec, out, op);
     copies.push({ source: out, derived: true, how });
   }
   return copies;
+}
+
+/** Where the copy `name` of a built-in victim goes inside `dir`: an .onnx file or a TF.js model directory. */
+export function derivedCopyPath(victim: string, name: string, dir: string): string {
+  return join(dir, extname(resolveBuiltin(victim).path) === '.onnx' ? `${victim}-${name}.onnx` : `${victim}-${name}`);
+}
+
+/** Write one derived copy of a built-in victim to `out` (see derivedCopyPath), then its spec sidecar. */
+export async function writeDerivedCopy(victim: string, spec: InputSpec, out: string, op: WeightOp): Promise<DeriveRecord> {
+  const record = await deriveCopy(resolveBuiltin(victim).path, out, op);
+  await writeFileAtomic(sidecarPath(extname(out) === '.onnx' ? out : join(out, 'model.json')), JSON.stringify(specToOverrides(spec), null, 2));
+  return record;
 }

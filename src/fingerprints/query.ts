@@ -4,19 +4,23 @@ import { LineageError } from '../errors.js';
 import type { Model, Outputs } from '../models/types.js';
 import type { ProgressFn } from './types.js';
 
-/** Images per predict call: small enough for smooth progress, large enough for batching inside. */
-const CHUNK = 128;
-
 /**
- * All outputs of `model` on `batch`, in order, queried chunk by chunk (progress after each), and
- * checked: one finite row per image, the same width throughout.
+ * Images per predict call adapt to the model's speed: each call should take about TARGET_MS, so a
+ * slow model (or endpoint) still shows progress while a fast one is not cut into tiny batches.
  */
+const FIRST_CHUNK = 8;
+const MAX_CHUNK = 256;
+const TARGET_MS = 500;
+
 export async function predictAll(model: Model, batch: ImageBatch, onProgress?: ProgressFn, stage = 'querying'): Promise<Outputs> {
   const parts: Outputs[] = [];
   onProgress?.({ stage, done: 0, total: batch.count });
-  for (let start = 0; start < batch.count; start += CHUNK) {
-    const indices = Array.from({ length: Math.min(CHUNK, batch.count - start) }, (_, i) => start + i);
+  let chunk = FIRST_CHUNK;
+  for (let start = 0; start < batch.count; ) {
+    const indices = Array.from({ length: Math.min(chunk, batch.count - start) }, (_, i) => start + i);
+    const began = performance.now();
     const out = await model.predict(selectImages(batch, indices));
+    const msPerImage = Math.max((performance.now() - began) / indices.length, 1e-3);
     if (out.rows !== indices.length) {
       throw new LineageError(`${model.source} returned ${out.rows} outputs for ${indices.length} images`, 'check that the model (or endpoint) returns one output vector per input image');
     }
@@ -25,6 +29,8 @@ export async function predictAll(model: Model, batch: ImageBatch, onProgress?: P
     }
     parts.push(out);
     onProgress?.({ stage, done: start + indices.length, total: batch.count });
+    chunk = Math.max(1, Math.min(MAX_CHUNK, Math.round(TARGET_MS / msPerImage)));
+    start += indices.length;
   }
   const cols = parts[0]?.cols ?? 0;
   const data = new Float32Array(batch.count * cols);

@@ -6,13 +6,25 @@ import { LocalModel, inputShape, type Runner } from './local.js';
 import { pickOutput } from './outputs.js';
 import { declaredFromShape, requestedInputName, resolveSpec, type UserSpecLayers } from './spec.js';
 import { initTf } from './tfjs-backend.js';
-import type { InputSpec, Model } from './types.js';
+import type { InputSpec } from './types.js';
 
 type Tf = typeof tfTypes;
 type Tensor = tfTypes.Tensor;
 
 /** Images per TF.js run. */
 const CHUNK = 32;
+
+/**
+ * A loaded TF.js model that also exposes its forward pass as tensor ops, so that gradients can flow
+ * back to the input (white-box fingerprints: src/fingerprints/peers/whitebox.ts). `forward` takes the
+ * model's own input tensor (after preprocessing) and returns the selected output; it is synchronous,
+ * and undefined for graph models that only run through executeAsync (those cannot be differentiated).
+ */
+export class TfjsModel extends LocalModel {
+  constructor(source: string, spec: InputSpec, runner: Runner, readonly forward: ((x: Tensor) => Tensor) | undefined) {
+    super(source, spec, runner);
+  }
+}
 
 /** The two TF.js model formats. */
 export type TfjsFormat = 'graph' | 'layers';
@@ -42,27 +54,34 @@ export async function loadTfjsModel(
   layers: UserSpecLayers,
   onWarning: (message: string) => void,
   source = file,
-): Promise<Model> {
+): Promise<TfjsModel> {
   const tf = await initTf();
   const { json, format } = await readModelJson(file);
   const handler = fileHandler(tf, file, json);
-  let runner: Runner;
-  let spec: InputSpec;
+  let loaded: Loaded;
   try {
     if (format === 'graph') {
       const model = await tf.loadGraphModel(handler);
-      ({ spec, runner } = graphRunner(tf, model, layers, onWarning, source));
+      loaded = graphRunner(tf, model, layers, onWarning, source);
     } else {
       const model = await tf.loadLayersModel(handler);
-      ({ spec, runner } = layersRunner(tf, model, layers, onWarning, source));
+      loaded = layersRunner(tf, model, layers, onWarning, source);
     }
   } catch (e) {
     if (e instanceof LineageError) throw e;
     throw new LineageError(`cannot load TF.js ${format} model ${file}: ${errorMessage(e)}`,
       'the model.json or its weight files are damaged: download or convert the model again');
   }
-  await warmUp(runner, spec);
-  return new LocalModel(source, spec, runner);
+  await warmUp(loaded.runner, loaded.spec);
+  return new TfjsModel(source, loaded.spec, loaded.runner, loaded.forward());
+}
+
+/** A model's spec, its Runner, and its forward pass as tensor ops (see TfjsModel). */
+interface Loaded {
+  readonly spec: InputSpec;
+  readonly runner: Runner;
+  /** Read after the warm-up run, which tells whether a graph model needs executeAsync. */
+  readonly forward: () => ((x: Tensor) => Tensor) | undefined;
 }
 
 /** An IOHandler reading model.json's weight shards from the same folder, checking their total size. */
@@ -113,7 +132,7 @@ function graphRunner(
   layers: UserSpecLayers,
   onWarning: (message: string) => void,
   source: string,
-): { spec: InputSpec; runner: Runner } {
+): Loaded {
   const inputs = model.inputs;
   const requested = requestedInputName(layers);
   const input = requested === undefined ? inputs[0] : inputs.find((i) => i.name === requested || i.name === `${requested}:0`);
@@ -142,7 +161,8 @@ function graphRunner(
     }
     return (await model.executeAsync(feed(x), output)) as Tensor;
   };
-  return { spec, runner: tensorRunner(tf, spec, source, execute, () => model.dispose()) };
+  const forward = (x: Tensor): Tensor => model.execute(feed(x), output) as Tensor;
+  return { spec, runner: tensorRunner(tf, spec, source, execute, () => model.dispose()), forward: () => (needsAsync ? undefined : forward) };
 }
 
 function layersRunner(
@@ -151,11 +171,13 @@ function layersRunner(
   layers: UserSpecLayers,
   onWarning: (message: string) => void,
   source: string,
-): { spec: InputSpec; runner: Runner } {
+): Loaded {
   if (model.inputs.length !== 1) {
     throw new LineageError(`TF.js layers model ${source} has ${model.inputs.length} inputs; Lineage feeds one image input`,
       'export a single-input model');
   }
+  // A Sequential model (what tf.sequential().save() writes) fills in its outputNames only when built.
+  if (model instanceof tf.Sequential && !model.built) model.build();
   const { spec, warnings } = resolveSpec({ source, ...layers, declared: declaredFromShape(model.inputs[0]!.shape, 'nhwc') });
   warnings.forEach(onWarning);
   // An output is chosen among the model's outputs, or by layer name (which builds a sub-model).
@@ -173,7 +195,8 @@ function layersRunner(
     target = tf.model({ inputs: model.inputs, outputs: layer.output as tfTypes.SymbolicTensor });
   }
   const execute = async (x: Tensor): Promise<Tensor> => tf.tidy(() => target.predict(x) as Tensor);
-  return { spec, runner: tensorRunner(tf, spec, source, execute, () => model.dispose()) };
+  const forward = (x: Tensor): Tensor => target.apply(x) as Tensor;
+  return { spec, runner: tensorRunner(tf, spec, source, execute, () => model.dispose()), forward: () => forward };
 }
 
 /** A Runner around "input tensor → output tensor", flattening each image's output to one row. */

@@ -98,7 +98,7 @@ function distanceChart(r: VerifyReport): Promise<string> {
 const HEATMAP_CELLS = 100;
 
 /** Heatmaps on one shared colour domain, so that equal colours mean equal values. */
-function heatmaps(matrices: readonly ReportMatrix[]): Promise<string>[] {
+export function heatmaps(matrices: readonly ReportMatrix[]): Promise<string>[] {
   const shown = matrices.map((m) => downsampleMatrix(m, HEATMAP_CELLS));
   let lo = Infinity;
   let hi = -Infinity;

@@ -1,0 +1,84 @@
+import { isLineageError } from '../errors.js';
+import { scoreOf, STATISTICS } from '../fingerprints/types.js';
+import type { Statistic } from '../fingerprints/types.js';
+import { auc, tprAtFpr } from '../stats/auc.js';
+import { mannWhitneyU, rankPValue, singleVsGroupTTest, welchTTest } from '../stats/tests.js';
+import { f1Score, fitThreshold } from '../stats/threshold.js';
+import { Random } from '../util/random.js';
+import type { GroupMetrics, JudgedModel, MethodMetrics, ModelScore, NegativeComparison } from './types.js';
+
+/** The group name of the row that pools every stolen model. */
+export const ALL_GROUPS = 'all';
+
+/**
+ * Seeded split of the independent models: the calibration half (the threshold is fitted on it and
+ * nothing else) and the held-out half (judged at that threshold, with the stolen models). The
+ * calibration half gets ⌊n/2⌋ models but at least 2, the fewest a threshold can be fitted on.
+ */
+export function splitIndependent(ids: readonly string[], seed: number): { calibration: string[]; test: string[] } {
+  if (ids.length < 2) return { calibration: [], test: [...ids] };
+  const shuffled = new Random(seed).shuffle(ids);
+  const size = Math.max(2, Math.floor(ids.length / 2));
+  return { calibration: shuffled.slice(0, size), test: shuffled.slice(size) };
+}
+
+/**
+ * Every metric of one method on one zoo (METHODS.md §6), from the models' scores alone. Positives
+ * are stolen models, negatives independent ones; small scores mean "stolen". AUC and TPR at 1 % FPR
+ * are given for both statistics, per attack group against each group of independent models; the
+ * threshold, verdicts, F1 and p-values use `statistic`.
+ */
+export function methodMetrics(models: readonly ModelScore[], statistic: Statistic, calibrationIds: ReadonlySet<string>): MethodMetrics {
+  const score = (m: ModelScore) => scoreOf(m, statistic);
+  const independent = models.filter((m) => m.role === 'independent');
+  const calibration = independent.filter((m) => calibrationIds.has(m.id));
+  const threshold = calibration.length >= 2 ? fitThreshold(calibration.map(score)) : undefined;
+  const negatives = independent.map(score);
+  const judged: JudgedModel[] = models.map((m) => {
+    const inCalibration = calibrationIds.has(m.id);
+    return {
+      ...m,
+      ...(m.role === 'independent' ? { split: inCalibration ? 'calibration' : 'test' } : {}),
+      ...(threshold && !inCalibration ? { verdict: score(m) <= threshold.threshold ? 'stolen' : 'independent' } : {}),
+      ...(m.role === 'stolen' ? { pValue: { ...optional('t', () => singleVsGroupTTest(score(m), negatives).p), rank: rankPValue(score(m), negatives) } } : {}),
+    };
+  });
+  const stolenGroups = distinct(models.filter((m) => m.role === 'stolen').map((m) => m.group));
+  const rows = stolenGroups.length > 1 ? [...stolenGroups, ALL_GROUPS] : stolenGroups;
+  const groups = rows.map((group) => groupMetrics(group, judged, statistic, threshold !== undefined));
+  return { statistic, ...(threshold ? { threshold } : {}), models: judged, groups };
+}
+
+function groupMetrics(group: string, models: readonly JudgedModel[], statistic: Statistic, judged: boolean): GroupMetrics {
+  const positives = models.filter((m) => m.role === 'stolen' && (group === ALL_GROUPS || m.group === group));
+  const independent = models.filter((m) => m.role === 'independent');
+  const against = distinct(independent.map((m) => m.group)).map((negative): NegativeComparison => {
+    const negatives = independent.filter((m) => m.group === negative);
+    const per = (f: (p: number[], n: number[]) => number) =>
+      Object.fromEntries(STATISTICS.map((s) => [s, f(positives.map((m) => scoreOf(m, s)), negatives.map((m) => scoreOf(m, s)))])) as Record<Statistic, number>;
+    return { group: negative, count: negatives.length, auc: per(auc), tprAt1pct: per((p, n) => tprAtFpr(p, n, 0.01)) };
+  });
+  const judgedModels = [...positives, ...independent].filter((m) => m.verdict !== undefined);
+  const p = positives.map((m) => scoreOf(m, statistic));
+  const n = independent.map((m) => scoreOf(m, statistic));
+  return {
+    group,
+    count: positives.length,
+    against,
+    ...(judged ? { f1: f1Score(judgedModels.map((m) => m.verdict === 'stolen'), judgedModels.map((m) => m.role === 'stolen')) } : {}),
+    ...optional('welch', () => welchTTest(p, n, 'less')),
+    mannWhitney: mannWhitneyU(p, n, 'less'),
+  };
+}
+
+/** `{ [key]: value }`, or `{}` when the test cannot be computed here (too few values, no spread). */
+function optional<K extends string, T>(key: K, compute: () => T): Partial<Record<K, T>> {
+  try {
+    return { [key]: compute() } as Record<K, T>;
+  } catch (e) {
+    if (isLineageError(e)) return {};
+    throw e;
+  }
+}
+
+const distinct = (values: readonly string[]) => [...new Set(values)];

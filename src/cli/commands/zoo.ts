@@ -1,0 +1,31 @@
+import { Command } from 'commander';
+import { buildZoo } from '../../zoo/build.js';
+import { ZOO_PRESETS, zooPreset } from '../../zoo/presets/index.js';
+import { num, table } from '../format.js';
+import { intOption } from '../parse.js';
+import { ProgressBars } from '../progress.js';
+
+export function zooCommand(): Command {
+  return new Command('zoo')
+    .description('build (or finish) a model zoo for `lineage bench`: a victim, models derived from it, independent models')
+    .requiredOption('--preset <name>', `zoo to build (${ZOO_PRESETS.map((p) => `${p.name}: ${p.description}`).join('; ')})`)
+    .requiredOption('--out <dir>', 'zoo folder; models already built there are kept')
+    .option('--data <dir>', "images for fingerprints instead of the preset's default")
+    .option('--only <ids>', 'build only these models (comma-separated ids; the victim always comes along)')
+    .option('--seed <n>', 'seed of every random choice the preset makes', '1')
+    .option('--json', 'print the manifest as JSON')
+    .action(async (flags) => {
+      const bars = new ProgressBars();
+      const manifest = await buildZoo(flags.out, zooPreset(flags.preset), {
+        seed: intOption(flags.seed, '--seed'),
+        ...(flags.data ? { data: flags.data } : {}),
+        ...(flags.only ? { only: (flags.only as string).split(',').map((s) => s.trim()) } : {}),
+        onProgress: bars.report,
+        log: flags.json ? undefined : (line) => console.error(line),
+      });
+      bars.stop();
+      if (flags.json) return console.log(JSON.stringify(manifest, null, 2));
+      console.log(table(['model', 'role', 'group', 'path', 'fidelity'], manifest.models.map((m) => [m.id, m.role, m.group, m.path, num(m.fidelity)])));
+      console.log(`\nzoo '${manifest.name}' in ${flags.out}: ${manifest.models.length} models; data ${manifest.data.path}`);
+    });
+}

@@ -1,0 +1,91 @@
+import { access, mkdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { LineageError } from '../errors.js';
+import type { ProgressFn } from '../fingerprints/types.js';
+import { readZooManifest, resolveZooPath, writeZooManifest, ZOO_FORMAT_VERSION, ZOO_MANIFEST } from './manifest.js';
+import type { ZooManifest, ZooModel } from './manifest.js';
+import type { ZooBuildContext, ZooModelPlan, ZooPreset } from './preset.js';
+
+export interface BuildZooOptions {
+  readonly seed?: number;
+  /** Image folder to use instead of the preset's default data. */
+  readonly data?: string;
+  /** Build only the models with these ids (the victim always comes along), e.g. a small zoo for tests. */
+  readonly only?: readonly string[];
+  readonly onProgress?: ProgressFn;
+  readonly log?: (line: string) => void;
+}
+
+/**
+ * Build (or finish) the zoo of `preset` in `dir`. Resumable: a model listed in the manifest of an
+ * earlier run whose file is still there is kept as it is; every other one is built. The manifest is
+ * rewritten (atomically) after every model, so an interrupted run loses at most the model in hand.
+ * The manifest lists the models of this run, victim first.
+ */
+export async function buildZoo(dir: string, preset: ZooPreset, options: BuildZooOptions = {}): Promise<ZooManifest> {
+  const root = resolve(dir);
+  const log = options.log ?? (() => {});
+  await mkdir(root, { recursive: true });
+  const previous = await previousManifest(root, preset);
+  const ctx: ZooBuildContext = {
+    dir: root,
+    seed: options.seed ?? 1,
+    ...(options.data !== undefined ? { data: resolve(options.data) } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    log,
+  };
+  const data = await preset.data(ctx, previous?.data);
+  const wanted = await wantedIds(preset, ctx, data, options.only);
+  const finished = new Map((previous?.models ?? []).map((m) => [m.id, m]));
+  const base = { format: 'lineage-zoo', version: ZOO_FORMAT_VERSION, name: preset.name, task: preset.task, data, createdAt: previous?.createdAt ?? new Date().toISOString() } as const;
+  const models: ZooModel[] = [];
+  // Built inside the loop, while the preset's generator is suspended: what it holds open (a victim
+  // model it measures copies against) lives until the last model is done.
+  for await (const plan of preset.models(ctx, data)) {
+    if (!wanted.has(plan.model.id)) continue;
+    models.push(await modelOf(plan, root, finished.get(plan.model.id), (line) => log(`[${models.length + 1}/${wanted.size}] ${line}`)));
+    await writeZooManifest(root, { ...base, models });
+  }
+  return { ...base, models };
+}
+
+async function modelOf(plan: ZooModelPlan, root: string, earlier: ZooModel | undefined, log: (line: string) => void): Promise<ZooModel> {
+  const { model, build } = plan;
+  const target = resolveZooPath(root, model.path);
+  if (!build) {
+    log(`${model.id}: ${model.path}`);
+    return model;
+  }
+  if (earlier?.path === model.path && (await exists(target))) {
+    log(`${model.id}: already built, kept`);
+    return earlier;
+  }
+  const start = Date.now();
+  const measured = await build(target);
+  log(`${model.id}: built in ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  return { ...model, ...measured };
+}
+
+/** Ids of the preset's models to build: all, or the victim and those in `only` (checked first, before any work). */
+async function wantedIds(preset: ZooPreset, ctx: ZooBuildContext, data: ZooManifest['data'], only: readonly string[] | undefined): Promise<Set<string>> {
+  const all: ZooModel[] = [];
+  for await (const plan of preset.models(ctx, data)) all.push(plan.model);
+  if (!only) return new Set(all.map((m) => m.id));
+  const unknown = only.filter((id) => !all.some((m) => m.id === id));
+  if (unknown.length > 0) {
+    throw new LineageError(`preset ${preset.name} has no model ${unknown.join(', ')}`, `its models: ${all.map((m) => m.id).join(', ')}`);
+  }
+  return new Set(all.filter((m) => m.role === 'victim' || only.includes(m.id)).map((m) => m.id));
+}
+
+/** The manifest of an earlier run in `root`, refused when another preset made it. */
+async function previousManifest(root: string, preset: ZooPreset): Promise<ZooManifest | undefined> {
+  if (!(await exists(resolve(root, ZOO_MANIFEST)))) return undefined;
+  const manifest = await readZooManifest(root);
+  if (manifest.name !== preset.name) {
+    throw new LineageError(`${root} holds zoo '${manifest.name}', not '${preset.name}'`, 'build each preset in its own folder');
+  }
+  return manifest;
+}
+
+const exists = (path: string) => access(path).then(() => true, () => false);

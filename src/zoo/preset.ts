@@ -1,0 +1,42 @@
+import type { ProgressFn } from '../fingerprints/types.js';
+import type { ZooManifest, ZooModel } from './manifest.js';
+
+/** What a preset gets while a zoo is being built. */
+export interface ZooBuildContext {
+  /** The zoo folder (absolute); model paths in entries are relative to it. */
+  readonly dir: string;
+  /** Seed for every random choice the preset makes (noise, data splits, training). */
+  readonly seed: number;
+  /** Image folder given by the user instead of the preset's default data. */
+  readonly data?: string;
+  readonly onProgress?: ProgressFn;
+  readonly log: (line: string) => void;
+}
+
+/** Measurements a build step records in the model's manifest entry. */
+export type ZooMeasurements = Partial<Pick<ZooModel, 'testAccuracy' | 'fidelity' | 'trainSeconds'>>;
+
+/** One model of a zoo: its manifest entry, and how to make it when it is not there yet. */
+export interface ZooModelPlan {
+  readonly model: ZooModel;
+  /**
+   * Write the model at `target` (the absolute form of `model.path`) so that a reader never sees
+   * half of it (temp path + rename). Absent for models that exist already (e.g. `builtin:<name>`).
+   */
+  readonly build?: (target: string) => Promise<ZooMeasurements>;
+}
+
+/**
+ * A recipe for a zoo. `lineage zoo --preset <name>` runs it through `buildZoo`, which skips models an
+ * earlier run finished and writes the manifest after every model, so a preset only says what the
+ * zoo holds and how to make one model (derive a copy, train a network…).
+ */
+export interface ZooPreset {
+  readonly name: string;
+  readonly description: string;
+  readonly task: ZooManifest['task'];
+  /** The held-out images fingerprints are drawn from; may write them into the zoo. `previous`: an earlier run's entry. */
+  data(ctx: ZooBuildContext, previous?: ZooManifest['data']): Promise<ZooManifest['data']>;
+  /** The zoo's models, victim first. */
+  models(ctx: ZooBuildContext, data: ZooManifest['data']): AsyncIterable<ZooModelPlan>;
+}

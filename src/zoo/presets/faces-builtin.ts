@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, join, relative, resolve } from 'node:path';
+import type { WeightOp } from '../../attacks/weights/types.js';
+import { detectSource, loadImages } from '../../data/load.js';
+import { encodePng } from '../../data/decode.js';
+import { demoFacePhotos, detectFaceCrops } from '../../data/faces.js';
+import { imageAt } from '../../data/types.js';
+import type { ImageBatch } from '../../data/types.js';
+import { derivedCopyPath, writeDerivedCopy } from '../../demo/suspects.js';
+import { LineageError } from '../../errors.js';
+import { predictAll } from '../../fingerprints/query.js';
+import { BUILTIN_MODELS } from '../../models/builtin.js';
+import { loadModel } from '../../models/load.js';
+import type { Model, Outputs } from '../../models/types.js';
+import { fidelity } from '../fidelity.js';
+import { resolveZooPath } from '../manifest.js';
+import type { ZooManifest } from '../manifest.js';
+import type { ZooBuildContext, ZooModelPlan, ZooPreset } from '../preset.js';
+
+/** The victim: the best-separating face model shipped in npm (see src/models/builtin.ts). */
+const VICTIM = 'fr_feature';
+/** Independent face-embedding models by other authors. */
+const IRRELEVANT = ['mobileface', 'faceres', 'faceres-deep', 'mobilefacenet'];
+/** LFW in the shared datasets, relative to the working directory (the repository root). */
+export const DEFAULT_LFW = '../shared/datasets/lfw';
+/** Folder inside the zoo for the demo face crops when LFW is absent. */
+const DATA_DIR = 'data';
+/** Images the fidelity of a derived copy is measured on. */
+const FIDELITY_IMAGES = 64;
+
+interface Attack {
+  readonly group: string;
+  readonly name: string;
+  readonly attack: string;
+  readonly op: WeightOp;
+}
+
+/** Training-free stealing, three families of growing strength; noise seeds follow the zoo's seed. */
+function attacks(seed: number): Attack[] {
+  const prune = (name: string, ratio: number): Attack => ({ group: 'prune', name, attack: 'magnitude pruning of every kernel', op: { kind: 'prune', ratio } });
+  const noise = (name: string, sigma: number, k: number): Attack => ({ group: 'noise', name, attack: "Gaussian weight noise, σ relative to each tensor's sd", op: { kind: 'noise', sigma, seed: seed + k } });
+  return [
+    prune('prune-10pct', 0.1),
+    prune('prune-20pct', 0.2),
+    prune('prune-30pct', 0.3),
+    { group: 'quantise', name: 'fp16', attack: 'float16 weight round-trip', op: { kind: 'fp16' } },
+    { group: 'quantise', name: 'int8', attack: 'int8 weight round-trip, per output channel', op: { kind: 'int8' } },
+    noise('noise-0.5pct', 0.005, 0),
+    noise('noise-1pct', 0.01, 1),
+    noise('noise-2pct', 0.02, 2),
+    noise('noise-5pct', 0.05, 3),
+  ];
+}
+
+/**
+ * A zoo that needs no training: victim builtin:fr_feature, its training-free derived copies
+ * (prune / quantise / noise groups, each with a spec sidecar) and four independent face models by
+ * other authors (group 'irrelevant'). Data: LFW when present, else the face photos shipped in npm
+ * packages, cropped and saved as PNGs inside the zoo.
+ */
+export const facesBuiltinPreset: ZooPreset = {
+  name: 'faces-builtin',
+  description: `victim builtin:${VICTIM}, 9 pruned/quantised/noisy copies of it, ${IRRELEVANT.length} independent face models; LFW or the demo photos`,
+  task: 'face-embedding',
+  data: faceData,
+  models: faceModels,
+};
+
+async function faceData(ctx: ZooBuildContext, previous?: ZooManifest['data']): Promise<ZooManifest['data']> {
+  const lfw = resolve(DEFAULT_LFW);
+  const given = ctx.data ?? ((await exists(lfw)) ? lfw : undefined);
+  if (given) {
+    const isLfw = (await detectSource(given)) === 'lfw';
+    ctx.log(`data: ${given}${isLfw ? ' (LFW, centre face crop)' : ''}`);
+    return { path: given, ...(isLfw ? { faceCrop: true } : {}) };
+  }
+  const dir = join(ctx.dir, DATA_DIR);
+  if (previous?.path === DATA_DIR && (await exists(dir))) return previous;
+  const faces = await detectFaceCrops(demoFacePhotos(), { size: 112 });
+  if (faces.count === 0) {
+    throw new LineageError(`no LFW at ${lfw} and no face photos found in the installed npm packages`, 'pass --data <folder of face images>, or run npm install');
+  }
+  // One folder per identity (labels for the fingerprint's quality check), filled beside the zoo's data folder, then renamed.
+  const tmp = join(ctx.dir, `.${DATA_DIR}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  try {
+    for (let i = 0; i < faces.count; i++) {
+      const folder = join(tmp, safeName(faces.labels![i]!));
+      await mkdir(folder, { recursive: true });
+      await writeFile(join(folder, `${safeName(faces.names[i]!)}.png`), await encodePng(imageAt(faces, i), faces.height, faces.width, faces.channels));
+    }
+    await rename(tmp, dir);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+  ctx.log(`data: ${faces.count} face crops from the photos shipped in npm packages, saved in ${dir}`);
+  return { path: DATA_DIR };
+}
+
+async function* faceModels(ctx: ZooBuildContext, data: ZooManifest['data']): AsyncGenerator<ZooModelPlan> {
+  yield { model: { id: VICTIM, path: `builtin:${VICTIM}`, role: 'victim', group: 'victim', architecture: architecture(VICTIM) } };
+  // Loaded on the first copy built, kept until the last (an already-built zoo never loads it).
+  let reference: Promise<VictimReference> | undefined;
+  try {
+    for (const { group, name, attack, op } of attacks(ctx.seed)) {
+      const file = derivedCopyPath(VICTIM, name, ctx.dir);
+      const { kind, ...params } = op;
+      yield {
+        model: { id: basename(file).replace(/\.onnx$/, ''), path: relative(ctx.dir, file), role: 'stolen', group, parent: VICTIM, attack: `${kind}: ${attack}`, architecture: architecture(VICTIM), params },
+        build: async (target) => {
+          const { model, images, outputs } = await (reference ??= victimReference(ctx, data));
+          await writeDerivedCopy(VICTIM, model.spec, target, op);
+          const copy = await loadModel(target);
+          try {
+            return { fidelity: fidelity(outputs, await predictAll(copy, images), 'embedding') };
+          } finally {
+            await copy.dispose();
+          }
+        },
+      };
+    }
+  } finally {
+    if (reference) await (await reference).model.dispose();
+  }
+  for (const name of IRRELEVANT) {
+    yield { model: { id: name, path: `builtin:${name}`, role: 'independent', group: 'irrelevant', architecture: architecture(name) } };
+  }
+}
+
+interface VictimReference {
+  readonly model: Model;
+  readonly images: ImageBatch;
+  readonly outputs: Outputs;
+}
+
+/** The victim, a few data images and its outputs on them: what a copy's fidelity is measured against. */
+async function victimReference(ctx: ZooBuildContext, data: ZooManifest['data']): Promise<VictimReference> {
+  const model = await loadModel(`builtin:${VICTIM}`);
+  const { height, width } = model.spec;
+  const images = await loadImages(resolveZooPath(ctx.dir, data.path), { size: { height, width }, channels: 3, limit: FIDELITY_IMAGES, ...(data.faceCrop ? { faceCrop: true } : {}) });
+  return { model, images, outputs: await predictAll(model, images) };
+}
+
+function architecture(name: string): string {
+  const entry = BUILTIN_MODELS.find((m) => m.name === name)!;
+  return `${entry.task} (${entry.author})`;
+}
+
+const safeName = (text: string) => text.replace(/[^A-Za-z0-9._-]+/g, '_');
+const exists = (path: string) => access(path).then(() => true, () => false);
+

@@ -1,0 +1,62 @@
+import type { ModelRecord, ZooJob } from './job.js';
+
+type JobRecords = Record<string, ModelRecord>;
+
+/**
+ * Runs a zoo's jobs as they are asked for, each after the jobs it depends on, while keeping up to
+ * `concurrency` jobs in flight: when fewer are running, the next jobs in plan order whose
+ * dependencies are done start ahead of being asked for. buildZoo asks for one model at a time; this
+ * is what lets independent models train side by side in the worker processes.
+ */
+export class JobScheduler {
+  private readonly byId: ReadonlyMap<string, ZooJob>;
+  private readonly started = new Map<string, Promise<JobRecords>>();
+  private readonly finished = new Set<string>();
+  private inFlight = 0;
+
+  /** `done`: jobs complete from an earlier run. */
+  constructor(
+    private readonly jobs: readonly ZooJob[],
+    done: ReadonlyMap<string, JobRecords>,
+    private readonly run: (job: ZooJob) => Promise<JobRecords>,
+    private readonly concurrency: number,
+  ) {
+    this.byId = new Map(jobs.map((j) => [j.id, j]));
+    for (const [id, records] of done) {
+      this.started.set(id, Promise.resolve(records));
+      this.finished.add(id);
+    }
+  }
+
+  /** The records of job `id`'s models, running it (and what it needs) when not done yet. */
+  records(id: string): Promise<JobRecords> {
+    const result = this.ensure(id);
+    this.fill();
+    return result;
+  }
+
+  private ensure(id: string): Promise<JobRecords> {
+    const known = this.started.get(id);
+    if (known) return known;
+    const job = this.byId.get(id)!;
+    this.inFlight++;
+    const result = Promise.all(job.after.map((dep) => this.ensure(dep)))
+      .then(() => this.run(job))
+      .finally(() => {
+        this.inFlight--;
+        this.finished.add(id);
+        this.fill();
+      });
+    result.catch(() => {}); // a job started ahead of being asked for may fail unobserved; its caller sees it when it asks
+    this.started.set(id, result);
+    return result;
+  }
+
+  /** Start jobs ahead of time while fewer than `concurrency` are in flight. */
+  private fill(): void {
+    for (const job of this.jobs) {
+      if (this.inFlight >= this.concurrency) return;
+      if (!this.started.has(job.id) && job.after.every((dep) => this.finished.has(dep))) this.ensure(job.id);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { runBench, writeBench } from '../src/bench/bench.js';
+import { runSweep } from '../src/bench/sweep.js';
+import { STATISTICS } from '../src/fingerprints/types.js';
+import { buildZoo } from '../src/zoo/build.js';
+import { facesBuiltinPreset } from '../src/zoo/presets/faces-builtin.js';
+import { assertCleanError, REPO_ROOT, runCli } from './helpers/cli.js';
+
+const LFW = resolve(REPO_ROOT, '../shared/datasets/lfw');
+const SKIP = existsSync(join(LFW, 'jpg')) ? false : `LFW not found at ${LFW}`;
+
+/** The first `count` LFW images (whole identities), as a small LFW folder: fast to load. */
+async function miniLfw(dir: string, count: number): Promise<string> {
+  const out = join(dir, 'lfw-mini');
+  let copied = 0;
+  for (const person of (await readdir(join(LFW, 'jpg'))).sort()) {
+    if (copied >= count) break;
+    await mkdir(join(out, 'jpg', person), { recursive: true });
+    for (const file of await readdir(join(LFW, 'jpg', person))) {
+      await copyFile(join(LFW, 'jpg', person, file), join(out, 'jpg', person, file));
+      copied++;
+    }
+  }
+  await writeFile(join(out, 'pairs.txt'), '');
+  return out;
+}
+
+test('bench on a mini faces-builtin zoo: files, AUCs in [0, 1], the fp16 copy closest', { skip: SKIP, timeout: 120_000 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lineage-bench-'));
+  try {
+    const zoo = join(dir, 'zoo');
+    const manifest = await buildZoo(zoo, facesBuiltinPreset, { data: await miniLfw(dir, 40), only: ['fr_feature-fp16', 'mobileface', 'mobilefacenet'] });
+    assert.deepEqual(manifest.models.map((m) => m.id), ['fr_feature', 'fr_feature-fp16', 'mobileface', 'mobilefacenet']);
+    assert.ok(manifest.models[1]!.fidelity! > 0.999, 'an fp16 copy embeds like the victim');
+
+    const run = await runBench(zoo, { methods: ['sac-jc'], samples: 20 });
+    const paths = await writeBench(join(dir, 'out'), run);
+    const saved = JSON.parse(await readFile(paths.results, 'utf8'));
+    assert.equal(saved.methods[0].method, 'sac-jc');
+    const html = await readFile(paths.report, 'utf8');
+    assert.equal(html.split('<svg').length - 1, 1 + 1 + 3, 'ROC, strip chart, three heatmaps');
+
+    const [m] = run.result.methods;
+    assert.equal(m!.queriesPerVerification, 20);
+    assert.ok(m!.threshold, 'two independent models give a threshold');
+    for (const g of m!.groups) for (const a of g.against) for (const s of STATISTICS) {
+      assert.ok(a.auc[s] >= 0 && a.auc[s] <= 1 && a.tprAt1pct[s] >= 0 && a.tprAt1pct[s] <= 1, `${g.group} vs ${a.group} (${s})`);
+    }
+    const fp16 = m!.models.find((x) => x.id === 'fr_feature-fp16')!;
+    for (const other of m!.models.filter((x) => x.role === 'independent')) {
+      assert.ok(fp16.distance < other.distance && fp16.pearsonDistance < other.pearsonDistance, `fp16 closer than ${other.id}`);
+    }
+    assert.ok(run.result.warnings.some((w) => w.includes('mobilefacenet')), 'model warnings are collected');
+
+    // A kernel sweep reuses the suspects' outputs: same samples, other matrices.
+    const sweep = await runSweep(zoo, { key: 'kernel', values: ['cosine', 'rbf'] }, { methods: ['sac-jc'], samples: 20 });
+    assert.deepEqual(sweep.points.map((p) => p.settings.kernel), ['cosine', 'rbf']);
+    assert.equal(sweep.points[0]!.methods[0]!.models.find((x) => x.id === 'fr_feature-fp16')!.distance, fp16.distance);
+    assert.ok(sweep.points.every((p) => p.methods[0]!.groups[0]!.against[0]!.auc.pearson <= 1));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('lineage bench: a folder without a zoo manifest is a clean error', async () => {
+  assertCleanError(await runCli(['bench', join(tmpdir(), 'no-such-zoo'), '--out', join(tmpdir(), 'no-such-out')]), [/no-such-zoo/, /manifest/]);
+  assertCleanError(await runCli(['bench', 'x', '--methods', 'sac-jc,magic']), [/magic/]);
+});

@@ -1,0 +1,124 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { withOutputCache } from '../src/bench/cached-model.js';
+import { DEFAULT_BENCH_SETTINGS } from '../src/bench/evaluate.js';
+import { ALL_GROUPS, methodMetrics, splitIndependent } from '../src/bench/metrics.js';
+import { parseSweep, sweepSettings } from '../src/bench/sweep.js';
+import type { ModelScore } from '../src/bench/types.js';
+import type { ImageBatch } from '../src/data/types.js';
+import { LineageError } from '../src/errors.js';
+import type { Model } from '../src/models/types.js';
+import { fidelity } from '../src/zoo/fidelity.js';
+
+const model = (id: string, role: ModelScore['role'], group: string, distance: number, pearsonDistance: number): ModelScore =>
+  ({ id, role, group, distance, pearsonDistance, queries: 20, seconds: 1 });
+
+/** Three stolen models in two groups, four irrelevant and two homologous models (one of them close to the victim). */
+const ZOO: ModelScore[] = [
+  model('s1', 'stolen', 'prune', 0.01, 0.001),
+  model('s2', 'stolen', 'prune', 0.03, 0.002),
+  model('s3', 'stolen', 'quantise', 0.02, 0.0005),
+  model('i1', 'independent', 'irrelevant', 0.5, 0.5),
+  model('i2', 'independent', 'irrelevant', 0.6, 0.6),
+  model('i3', 'independent', 'irrelevant', 0.7, 0.7),
+  model('i4', 'independent', 'irrelevant', 0.8, 0.8),
+  model('h1', 'independent', 'homologous', 0.025, 0.0005),
+  model('h2', 'independent', 'homologous', 0.4, 0.4),
+];
+
+test('bench metrics: threshold on the calibration half only, AUC/TPR/F1/p by hand', () => {
+  const m = methodMetrics(ZOO, 'distance', new Set(['i1', 'i3']));
+  // Threshold on {0.5, 0.7}: mean 0.6, sd 0.1414 → mean − 3 sd = 0.17574 (< the 1 % quantile 0.502).
+  assert.ok(Math.abs(m.threshold!.threshold - (0.6 - 3 * Math.SQRT2 * 0.1)) < 1e-12, 'threshold');
+  assert.equal(m.threshold!.n, 2);
+  assert.deepEqual(m.groups.map((g) => g.group), ['prune', 'quantise', ALL_GROUPS]);
+  const [prune, quantise, all] = m.groups as [typeof m.groups[0], typeof m.groups[0], typeof m.groups[0]];
+  assert.deepEqual(prune.against.map((a) => [a.group, a.count]), [['irrelevant', 4], ['homologous', 2]]);
+  // prune vs homologous, distance: 0.01 < 0.025, 0.4; 0.03 < 0.4 only → 3/4. Pearson: 0.001, 0.002 vs 0.0005, 0.4 → 2/4.
+  assert.deepEqual(prune.against[0]!.auc, { pearson: 1, distance: 1 });
+  assert.deepEqual(prune.against[1]!.auc, { pearson: 0.5, distance: 0.75 });
+  // quantise pearson 0.0005 ties h1 (½) and beats h2 → 0.75.
+  assert.deepEqual(quantise.against[1]!.auc, { pearson: 0.75, distance: 1 });
+  // At FPR 0 vs homologous: distance catches s1 only (0.5); Pearson catches nothing before h1.
+  assert.deepEqual(prune.against[1]!.tprAt1pct, { pearson: 0, distance: 0.5 });
+  // Verdicts: every stolen model and h1 (0.025) fall under 0.176 → prune tp 2 fp 1 tn 3.
+  assert.equal(prune.f1!.f1, 0.8);
+  assert.deepEqual([prune.f1!.tp, prune.f1!.fp, prune.f1!.fn, prune.f1!.tn], [2, 1, 0, 3]);
+  assert.ok(Math.abs(quantise.f1!.f1 - 2 / 3) < 1e-12, 'quantise F1');
+  assert.ok(Math.abs(all.f1!.f1 - 6 / 7) < 1e-12, 'overall F1');
+  assert.equal(all.count, 3);
+  // Calibration models are not judged; held-out ones are.
+  const byId = new Map(m.models.map((x) => [x.id, x]));
+  assert.equal(byId.get('i1')!.verdict, undefined);
+  assert.equal(byId.get('i1')!.split, 'calibration');
+  assert.equal(byId.get('h1')!.verdict, 'stolen');
+  assert.equal(byId.get('h2')!.split, 'test');
+  // Rank p of s1 against all six independent distances: none below → 1/7; s2 has h1 below → 2/7.
+  assert.equal(byId.get('s1')!.pValue!.rank, 1 / 7);
+  assert.equal(byId.get('s2')!.pValue!.rank, 2 / 7);
+  // t-test of s1 against those six: t = (0.01 − 0.50417)/(0.27405·√(7/6)) = −1.669, df 5 → p = 0.078.
+  assert.ok(Math.abs(byId.get('s1')!.pValue!.t! - 0.078) < 1e-3, 'p (t) of s1');
+  // Group tests: Welch needs 2 stolen models (prune has them, quantise not); Mann–Whitney always runs.
+  assert.ok(prune.welch !== undefined && prune.welch.p < 0.05, 'prune Welch p');
+  assert.equal(quantise.welch, undefined);
+  assert.ok(quantise.mannWhitney.p > 0 && quantise.mannWhitney.p < 1, 'quantise Mann–Whitney p');
+});
+
+test('bench metrics: the decision statistic switches threshold and verdicts; no threshold without 2 calibration models', () => {
+  const pearson = methodMetrics(ZOO, 'pearson', new Set(['i1', 'i3']));
+  assert.equal(pearson.statistic, 'pearson');
+  assert.equal(pearson.models.find((x) => x.id === 'h1')!.verdict, 'stolen');
+  const none = methodMetrics(ZOO, 'distance', new Set(['i1']));
+  assert.equal(none.threshold, undefined);
+  assert.ok(none.groups.every((g) => g.f1 === undefined && g.against.length === 2), 'no F1 without threshold');
+  assert.ok(none.models.every((x) => x.verdict === undefined), 'no verdicts without threshold');
+});
+
+test('independent models split: seeded, disjoint, calibration half ≥ 2', () => {
+  const ids = ['a', 'b', 'c', 'd', 'e', 'f'];
+  const s = splitIndependent(ids, 7);
+  assert.deepEqual(s, splitIndependent(ids, 7));
+  assert.equal(s.calibration.length, 3);
+  assert.deepEqual([...s.calibration, ...s.test].sort(), ids);
+  assert.notDeepEqual([1, 2, 3, 4, 5].map((seed) => splitIndependent(ids, seed).calibration.join()).filter((v, k, a) => a.indexOf(v) === k).length, 1);
+  assert.deepEqual(splitIndependent(['a', 'b'], 1).test, []);
+  assert.equal(splitIndependent(['a', 'b', 'c'], 1).calibration.length, 2);
+  assert.deepEqual(splitIndependent(['a'], 1), { calibration: [], test: ['a'] });
+});
+
+test('sweep parsing: every key, bad values named', () => {
+  assert.deepEqual(sweepSettings(DEFAULT_BENCH_SETTINGS, parseSweep('samples=25,50')).map((s) => s.samples), [25, 50]);
+  assert.deepEqual(sweepSettings(DEFAULT_BENCH_SETTINGS, parseSweep('severity=1,5')).map((s) => s.jpegSeverity), [1, 5]);
+  assert.deepEqual(sweepSettings(DEFAULT_BENCH_SETTINGS, parseSweep('kernel=cosine,rbf')).map((s) => s.kernel), ['cosine', 'rbf']);
+  assert.deepEqual(sweepSettings(DEFAULT_BENCH_SETTINGS, parseSweep('output=raw,label')).map((s) => s.outputMode), ['raw', 'label']);
+  for (const bad of ['samples', 'samples=1', 'severity=6', 'kernel=linear', 'output=soft', 'colour=1', 'samples=25,25', 'samples=25,']) {
+    assert.throws(() => parseSweep(bad), LineageError, bad);
+  }
+});
+
+test('output cache: one real query per distinct batch, every image counted', async () => {
+  let calls = 0;
+  const inner: Model = {
+    source: 'fake', spec: DEFAULT_SPEC, queries: 0,
+    predict: async (b: ImageBatch) => (calls++, { data: new Float32Array(b.count * 2).fill(b.data[0]!), rows: b.count, cols: 2 }),
+    dispose: async () => {},
+  };
+  const cached = withOutputCache(inner, 'zoo-id');
+  const batch = (v: number): ImageBatch => ({ data: new Uint8Array(3 * 4).fill(v), count: 3, height: 2, width: 2, channels: 1 });
+  const first = await cached.predict(batch(1));
+  assert.equal(await cached.predict(batch(1)), first);
+  await cached.predict(batch(2));
+  assert.equal(calls, 2);
+  assert.equal(cached.queries, 9);
+  assert.equal(cached.source, 'zoo-id');
+});
+
+test('fidelity: mean embedding cosine, top-1 agreement for classifiers', () => {
+  const a = { data: Float32Array.from([1, 0, 0, 1]), rows: 2, cols: 2 };
+  const b = { data: Float32Array.from([2, 0, 1, 1]), rows: 2, cols: 2 };
+  assert.ok(Math.abs(fidelity(a, b, 'embedding') - (1 + Math.SQRT1_2) / 2) < 1e-6, 'embedding fidelity');
+  assert.equal(fidelity(a, b, 'classification'), 0.5);
+  assert.throws(() => fidelity(a, { data: new Float32Array(3), rows: 1, cols: 3 }, 'embedding'), LineageError);
+});
+
+const DEFAULT_SPEC = { height: 2, width: 2, channels: 'gray', layout: 'nhwc', scale: 1, mean: [0], std: [1], output: 0, outputKind: 'embedding' } as const;
