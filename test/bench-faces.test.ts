@@ -38,7 +38,10 @@ test('bench on a mini faces-builtin zoo: files, AUCs in [0, 1], the fp16 copy cl
     assert.deepEqual(manifest.models.map((m) => m.id), ['fr_feature', 'fr_feature-fp16', 'mobileface', 'mobilefacenet']);
     assert.ok(manifest.models[1]!.fidelity! > 0.999, 'an fp16 copy embeds like the victim');
 
-    const run = await runBench(zoo, { methods: ['sac-jc'], samples: 20 });
+    // IPGuard takes the victim's gradients: on this ONNX victim it is skipped, with a warning.
+    const run = await runBench(zoo, { methods: ['sac-jc', 'ipguard'], samples: 20 });
+    assert.deepEqual(run.result.methods.map((m) => m.method), ['sac-jc']);
+    assert.ok(run.result.warnings.some((w) => /ipguard skipped.*white-box/.test(w)), run.result.warnings.join('\n'));
     const paths = await writeBench(join(dir, 'out'), run);
     const saved = JSON.parse(await readFile(paths.results, 'utf8'));
     assert.equal(saved.methods[0].method, 'sac-jc');
@@ -48,19 +51,20 @@ test('bench on a mini faces-builtin zoo: files, AUCs in [0, 1], the fp16 copy cl
     const [m] = run.result.methods;
     assert.equal(m!.queriesPerVerification, 20);
     assert.ok(m!.threshold, 'two independent models give a threshold');
+    assert.deepEqual([m!.statistics, m!.decisionStatistic], [STATISTICS, 'pearson']);
     for (const g of m!.groups) for (const a of g.against) for (const s of STATISTICS) {
       assert.ok(a.auc[s] >= 0 && a.auc[s] <= 1 && a.tprAt1pct[s] >= 0 && a.tprAt1pct[s] <= 1, `${g.group} vs ${a.group} (${s})`);
     }
     const fp16 = m!.models.find((x) => x.id === 'fr_feature-fp16')!;
     for (const other of m!.models.filter((x) => x.role === 'independent')) {
-      assert.ok(fp16.distance < other.distance && fp16.pearsonDistance < other.pearsonDistance, `fp16 closer than ${other.id}`);
+      assert.ok(fp16.values.distance! < other.values.distance! && fp16.values.pearson! < other.values.pearson!, `fp16 closer than ${other.id}`);
     }
     assert.ok(run.result.warnings.some((w) => w.includes('mobilefacenet')), 'model warnings are collected');
 
     // A kernel sweep reuses the suspects' outputs: same samples, other matrices.
     const sweep = await runSweep(zoo, { key: 'kernel', values: ['cosine', 'rbf'] }, { methods: ['sac-jc'], samples: 20 });
     assert.deepEqual(sweep.points.map((p) => p.settings.kernel), ['cosine', 'rbf']);
-    assert.equal(sweep.points[0]!.methods[0]!.models.find((x) => x.id === 'fr_feature-fp16')!.distance, fp16.distance);
+    assert.equal(sweep.points[0]!.methods[0]!.models.find((x) => x.id === 'fr_feature-fp16')!.values.distance, fp16.values.distance);
     assert.ok(sweep.points.every((p) => p.methods[0]!.groups[0]!.against[0]!.auc.pearson <= 1));
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -70,4 +74,6 @@ test('bench on a mini faces-builtin zoo: files, AUCs in [0, 1], the fp16 copy cl
 test('lineage bench: a folder without a zoo manifest is a clean error', async () => {
   assertCleanError(await runCli(['bench', join(tmpdir(), 'no-such-zoo'), '--out', join(tmpdir(), 'no-such-out')]), [/no-such-zoo/, /manifest/]);
   assertCleanError(await runCli(['bench', 'x', '--methods', 'sac-jc,magic']), [/magic/]);
+  const help = await runCli(['bench', '--help']);
+  assert.ok(help.code === 0 && /deepcore/.test(help.stdout) && /all/.test(help.stdout), help.stdout);
 });

@@ -1,17 +1,25 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { withOutputCache } from '../src/bench/cached-model.js';
-import { DEFAULT_BENCH_SETTINGS } from '../src/bench/evaluate.js';
+import { identify, ruleRates } from '../src/bench/identification.js';
 import { ALL_GROUPS, methodMetrics, splitIndependent } from '../src/bench/metrics.js';
+import { DEFAULT_BENCH_SETTINGS, parseMethods } from '../src/bench/settings.js';
 import { parseSweep, sweepSettings } from '../src/bench/sweep.js';
 import type { ModelScore } from '../src/bench/types.js';
 import type { ImageBatch } from '../src/data/types.js';
 import { LineageError } from '../src/errors.js';
+import { DEFAULT_STATISTIC } from '../src/fingerprints/calibrate.js';
+import { DEFAULT_PARAMS } from '../src/fingerprints/fingerprint.js';
+import { PEER_METHOD_NAMES } from '../src/fingerprints/peers/methods.js';
+import { FINGERPRINT_METHODS, SAC_METHODS, STATISTICS } from '../src/fingerprints/types.js';
 import type { Model } from '../src/models/types.js';
 import { fidelity } from '../src/zoo/fidelity.js';
+import { REPO_ROOT } from './helpers/cli.js';
 
-const model = (id: string, role: ModelScore['role'], group: string, distance: number, pearsonDistance: number): ModelScore =>
-  ({ id, role, group, distance, pearsonDistance, queries: 20, seconds: 1 });
+const model = (id: string, role: ModelScore['role'], group: string, distance: number, pearson: number): ModelScore =>
+  ({ id, role, group, values: { pearson, distance }, queries: 20, seconds: 1 });
 
 /** Three stolen models in two groups, four irrelevant and two homologous models (one of them close to the victim). */
 const ZOO: ModelScore[] = [
@@ -27,7 +35,7 @@ const ZOO: ModelScore[] = [
 ];
 
 test('bench metrics: threshold on the calibration half only, AUC/TPR/F1/p by hand', () => {
-  const m = methodMetrics(ZOO, 'distance', new Set(['i1', 'i3']));
+  const m = methodMetrics(ZOO, STATISTICS, 'distance', new Set(['i1', 'i3']));
   // Threshold on {0.5, 0.7}: mean 0.6, sd 0.1414 → mean − 3 sd = 0.17574 (< the 1 % quantile 0.502).
   assert.ok(Math.abs(m.threshold!.threshold - (0.6 - 3 * Math.SQRT2 * 0.1)) < 1e-12, 'threshold');
   assert.equal(m.threshold!.n, 2);
@@ -65,13 +73,66 @@ test('bench metrics: threshold on the calibration half only, AUC/TPR/F1/p by han
 });
 
 test('bench metrics: the decision statistic switches threshold and verdicts; no threshold without 2 calibration models', () => {
-  const pearson = methodMetrics(ZOO, 'pearson', new Set(['i1', 'i3']));
-  assert.equal(pearson.statistic, 'pearson');
+  const pearson = methodMetrics(ZOO, STATISTICS, 'pearson', new Set(['i1', 'i3']));
+  assert.equal(pearson.decisionStatistic, 'pearson');
+  assert.deepEqual(pearson.statistics, ['pearson', 'distance']);
   assert.equal(pearson.models.find((x) => x.id === 'h1')!.verdict, 'stolen');
-  const none = methodMetrics(ZOO, 'distance', new Set(['i1']));
+  const none = methodMetrics(ZOO, STATISTICS, 'distance', new Set(['i1']));
   assert.equal(none.threshold, undefined);
   assert.ok(none.groups.every((g) => g.f1 === undefined && g.against.length === 2), 'no F1 without threshold');
   assert.ok(none.models.every((x) => x.verdict === undefined), 'no verdicts without threshold');
+});
+
+test('bench metrics: a one-statistic (peer) method, and an unknown decision statistic', () => {
+  // '1 − matching rate': the stolen model matches the victim on 9 of 10 points, the others on 2–5.
+  const peer = [['s', 'stolen', 'noise', 0.1], ['i1', 'independent', 'irrelevant', 0.5], ['i2', 'independent', 'irrelevant', 0.8], ['i3', 'independent', 'irrelevant', 0.6], ['h', 'independent', 'homologous', 0.05]] as const;
+  const scores: ModelScore[] = peer.map(([id, role, group, v]) => ({ id, role, group, values: { '1 − matching rate': v }, queries: 10, seconds: 0 }));
+  const m = methodMetrics(scores, ['1 − matching rate'], '1 − matching rate', new Set(['i1', 'i2']));
+  assert.deepEqual(m.groups.map((g) => g.group), ['noise']);
+  assert.deepEqual(m.groups[0]!.against.map((a) => [a.group, a.auc['1 − matching rate']]), [['irrelevant', 1], ['homologous', 0]]);
+  assert.throws(() => methodMetrics(scores, ['1 − matching rate'], 'JSD', new Set()), (e: unknown) => e instanceof LineageError && /JSD/.test(e.message));
+});
+
+test('identification rates: MIR/FIR of both DeepCore rules, overall and against homologous models', () => {
+  const models = [
+    { role: 'stolen', group: 'prune' }, { role: 'stolen', group: 'noise' }, { role: 'stolen', group: 'noise' }, { role: 'stolen', group: 'extract-l' },
+    { role: 'independent', group: 'irrelevant' }, { role: 'independent', group: 'irrelevant' }, { role: 'independent', group: 'homologous' }, { role: 'independent', group: 'homologous' },
+  ] as const;
+  // Called stolen: 3 of 4 stolen (MIR ¼), 1 irrelevant and 1 homologous of 4 independent (FIR ½ of homologous, 2/4 overall).
+  const r = ruleRates(models, [true, true, true, false, true, false, true, false]);
+  assert.deepEqual(r, { overall: { missed: 0.25, falseIdentification: 0.5 }, homologous: { missed: 0.25, falseIdentification: 0.5 } });
+  assert.equal(ruleRates(models.slice(0, 6), [true, true, true, false, false, true]).homologous, undefined, 'no homologous models, no homologous rates');
+  // identify(): cluster verdicts on every model; the similarity rule only on the judged (non-calibration) models.
+  const judged = methodMetrics(ZOO, STATISTICS, 'distance', new Set(['i1', 'i3']));
+  const { models: clustered, identification } = identify(judged.models, judged.models.map((x) => x.role === 'stolen' || x.id === 'h1'));
+  assert.deepEqual(clustered.map((x) => x.clusterVerdict), ['stolen', 'stolen', 'stolen', 'independent', 'independent', 'independent', 'independent', 'stolen', 'independent']);
+  assert.deepEqual(identification.clustering, { overall: { missed: 0, falseIdentification: 1 / 6 }, homologous: { missed: 0, falseIdentification: 0.5 } });
+  // At the threshold 0.176: every stolen model and h1 are called stolen; i2, i4, h2 (held out) are not.
+  assert.deepEqual(identification.similarity, { overall: { missed: 0, falseIdentification: 0.25 }, homologous: { missed: 0, falseIdentification: 0.5 } });
+});
+
+test('bench methods: parsed, all, unknown names refused; defaults as `lineage fingerprint`', () => {
+  assert.deepEqual(parseMethods('sac-jc, akh,sac-jc'), ['sac-jc', 'akh']);
+  assert.deepEqual(parseMethods('all'), [...SAC_METHODS, ...PEER_METHOD_NAMES]);
+  assert.deepEqual(parseMethods('all'), FINGERPRINT_METHODS);
+  for (const bad of ['sac-jc,magic', '', ' , ']) {
+    assert.throws(() => parseMethods(bad), (e: unknown) => e instanceof LineageError && /deepcore/.test(e.hint ?? ''), bad);
+  }
+  const { method: _method, transpose: _transpose, ...sac } = DEFAULT_PARAMS;
+  const { methods, statistic, ...bench } = DEFAULT_BENCH_SETTINGS;
+  assert.deepEqual(bench, sac);
+  assert.equal(statistic, DEFAULT_STATISTIC);
+  assert.deepEqual(methods, SAC_METHODS);
+});
+
+test('the bench command loads no model runtime until it runs (lineage --help stays light)', async () => {
+  const code = `import { createRequire } from 'node:module';
+    await import('./src/cli/commands/bench.ts');
+    console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: REPO_ROOT });
+  const loaded = JSON.parse(stdout) as string[];
+  assert.deepEqual(loaded.filter((path) => /onnxruntime|@tensorflow|vega/.test(path)), []);
+  assert.ok(loaded.some((path) => /commander/.test(path)), 'the check sees CommonJS packages');
 });
 
 test('independent models split: seeded, disjoint, calibration half ≥ 2', () => {

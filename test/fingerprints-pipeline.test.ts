@@ -41,7 +41,7 @@ test('with the right range the fingerprint is sound, the victim verifies as stol
   assert.ok(self!.distance < 1e-9 && self!.pearsonDistance < 1e-9);
   assert.equal(self!.queries, faces.count);
   assert.equal(other!.verdict, 'independent');
-  assert.ok(other!.pValue!.t > 0.05, 'a calibration model is not significant against itself');
+  assert.ok(other!.pValue!.t! > 0.05, 'a calibration model is not significant against itself');
 });
 
 test('SAC-w on a face model picks probes whose nearest gallery identity is wrong', { skip: !existsSync(`${datasets}/lfw`) && 'needs ../shared/datasets/lfw' }, async () => {

@@ -1,54 +1,19 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { deriveCopy } from '../src/attacks/weights/derive.js';
-import { loadImages } from '../src/data/load.js';
-import { resolveBuiltin } from '../src/models/builtin.js';
-import { loadModel } from '../src/models/load.js';
 import type { Model, Outputs } from '../src/models/types.js';
 import {
   IPGUARD_DEFAULTS, akhFingerprint, deepJudgeFingerprint, hardLabels, ipguardFingerprint, modelDiffFingerprint, pixelTensor, querySuspect, scorePeer,
   whiteBox, type PeerFingerprint,
 } from '../src/fingerprints/peers/index.js';
+import { emotionSetup, emotionSkip as skip, ferFaces, type EmotionSetup } from './helpers/emotion.js';
 
 // Real white-box victim (builtin:emotion, a TF.js graph model) on 6 real FER2013 test faces, against
 // a copy of it with heavy weight noise. Optimisation budgets are tiny to keep this file fast.
-const FER = path.resolve(import.meta.dirname, '../../shared/datasets/fer2013');
-const emotion = (() => {
-  try {
-    return resolveBuiltin('emotion').path;
-  } catch {
-    return undefined;
-  }
-})();
-const skip = !existsSync(path.join(FER, 'images.u8')) ? `FER2013 not found at ${FER}`
-  : !emotion || !existsSync(emotion) ? 'builtin:emotion is not installed' : false;
-
-const EMOTION_LOGITS = 'StatefulPartitionedCall/model_1/global_average_pooling2d_1/Mean';
-
-let setup: Promise<{ victim: Model; noisy: Model; seeds: Awaited<ReturnType<typeof loadImages>>; dir: string }> | undefined;
-function models() {
-  setup ??= (async () => {
-    const quiet = { onWarning: () => {} };
-    const seeds = await loadImages(FER, { size: { height: 64, width: 64 }, channels: 1, indices: Array.from({ length: 6 }, (_, i) => i * 599) });
-    const dir = await mkdtemp(path.join(tmpdir(), 'lineage-peers-'));
-    await deriveCopy(emotion!, path.join(dir, 'noisy'), { kind: 'noise', sigma: 0.5, seed: 7 });
-    const victim = await loadModel('builtin:emotion', quiet);
-    // The copy has the victim's preprocessing (builtin.ts), given here as overrides.
-    const noisy = await loadModel(path.join(dir, 'noisy'), { ...quiet, size: 64, channels: 'gray', range: '-1-1', output: EMOTION_LOGITS, outputKind: 'logits' });
-    return { victim, noisy, seeds, dir };
-  })();
-  return setup;
-}
+let setup: Promise<EmotionSetup> | undefined;
+const models = () => (setup ??= emotionSetup(Array.from({ length: 6 }, (_, i) => i * 599)));
 after(async () => {
-  if (!setup) return;
-  const { victim, noisy, dir } = await setup;
-  await Promise.all([victim.dispose(), noisy.dispose()]);
-  await rm(dir, { recursive: true, force: true });
+  if (setup) await (await setup).dispose();
 });
 
 const ranked = (out: Outputs, i: number) => Array.from(out.data.subarray(i * out.cols, (i + 1) * out.cols)).map((z, c) => ({ z, c })).sort((a, b) => b.z - a.z);
@@ -108,7 +73,7 @@ test('ModelDiff and DeepJudge on builtin:emotion: twins stay in the ε-ball; sel
 
 test('AKH on builtin:emotion: inputs are real faces the victim gets wrong; Hamming 0 to itself', { skip }, async () => {
   const { victim, noisy } = await models();
-  const pool = await loadImages(FER, { size: { height: 64, width: 64 }, channels: 1, indices: Array.from({ length: 60 }, (_, i) => i * 59) });
+  const pool = await ferFaces(Array.from({ length: 60 }, (_, i) => i * 59));
   const fp = await akhFingerprint(victim, pool, { samples: 8 });
   assert.equal(fp.inputs.count, 8);
   const classOf = (i: number) => pool.classNames!.indexOf(pool.labels![i]!);

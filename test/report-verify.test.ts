@@ -1,17 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { renderVerifyReport, type VerifyReport } from '../src/report/verify-report.js';
 import { writeReport } from '../src/report/write-report.js';
 import { Random } from '../src/util/random.js';
 import { LineageError } from '../src/errors.js';
+import { chromiumSkip, headlessChromium } from './helpers/chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const NASTY = '<script>alert("x")</script>&co.onnx';
 
 /** N×N matrix with a block pattern (samples in groups of 4 alike), plus seeded noise. */
@@ -88,13 +85,13 @@ test('writeReport writes the page', async () => {
   }
 });
 
-test('Chromium renders the report', { skip: existsSync(CHROMIUM) ? false : `${CHROMIUM} not installed` }, async () => {
+test('Chromium renders the report', { skip: chromiumSkip }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lineage-report-'));
   try {
     const path = join(dir, 'report.html');
     await writeReport(path, await renderVerifyReport(sampleReport()));
     const png = join(dir, 'report.png');
-    await promisify(execFile)(CHROMIUM, ['--headless', '--no-sandbox', '--disable-gpu', '--window-size=1200,2400', `--screenshot=${png}`, `file://${path}`], { timeout: 60_000 });
+    await headlessChromium(path, ['--window-size=1200,2400', `--screenshot=${png}`]);
     assert.ok((await stat(png)).size > 10_000, 'screenshot has content');
   } finally {
     await rm(dir, { recursive: true, force: true });

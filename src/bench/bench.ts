@@ -6,9 +6,11 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { LINEAGE_VERSION } from '../version.js';
 import { readZooManifest, zooVictim } from '../zoo/manifest.js';
 import type { ZooManifest } from '../zoo/manifest.js';
-import { DEFAULT_BENCH_SETTINGS, evaluate } from './evaluate.js';
+import { evaluate } from './evaluate.js';
+import type { EvaluatedMethod } from './evaluate.js';
 import { renderBenchReport } from './report.js';
 import { suspectsOf } from './score.js';
+import { DEFAULT_BENCH_SETTINGS } from './settings.js';
 import type { BenchResult, BenchSettings, KeptMatrix } from './types.js';
 
 export interface BenchOptions extends Partial<BenchSettings> {
@@ -18,7 +20,7 @@ export interface BenchOptions extends Partial<BenchSettings> {
 export interface BenchRun {
   readonly result: BenchResult;
   readonly manifest: ZooManifest;
-  /** Per method: the victim's matrix, one stolen model's, one independent model's. */
+  /** Per method of result.methods: the victim's matrix, one stolen model's, one independent model's (none for peer methods). */
   readonly matrices: readonly (readonly KeptMatrix[])[];
 }
 
@@ -37,25 +39,29 @@ export async function runBench(zoo: string, options: BenchOptions = {}): Promise
   // The first stolen and the first independent model of the manifest are drawn beside the victim.
   const shown = (['stolen', 'independent'] as const).map((role) => suspects.find((m) => m.role === role)!);
   const warnings = new Set<string>();
-  const { results, scores } = await evaluate(zoo, manifest, [settings], {
+  const [evaluated = []] = await evaluate(zoo, manifest, [settings], {
     keep: new Set(shown.map((m) => m.id)),
     onWarning: (w) => warnings.add(w),
     ...(onProgress ? { onProgress } : {}),
   });
-  const matrices = scores.fingerprints.map(({ fp }, f) => [
-    { label: `victim: ${zooVictim(manifest).id}`, n: fp.samples.count, data: fp.victimMatrix },
-    ...shown.map((m) => ({ label: `${m.role}: ${m.id}`, n: fp.samples.count, data: scores.matrices[f]!.get(m.id)! })),
-  ]);
   const result: BenchResult = {
     lineageVersion: LINEAGE_VERSION,
     createdAt: new Date().toISOString(),
     zoo: zooSummary(zoo, manifest),
     settings,
-    methods: results[0]!,
+    methods: evaluated.map((e) => e.result),
     wallSeconds: (performance.now() - start) / 1000,
     warnings: [...warnings],
   };
-  return { result, manifest, matrices };
+  return { result, manifest, matrices: evaluated.map((e) => keptMatrices(e, zooVictim(manifest).id, shown)) };
+}
+
+/** The victim's matrix and those kept of `shown`, for methods that have matrices (SAC). */
+function keptMatrices({ scored }: EvaluatedMethod, victim: string, shown: readonly { id: string; role: string }[]): KeptMatrix[] {
+  const own = scored.fingerprint.victimMatrix;
+  if (!own) return [];
+  const models = shown.filter((m) => scored.matrices.has(m.id)).map((m) => ({ label: `${m.role}: ${m.id}`, n: own.n, data: scored.matrices.get(m.id)! }));
+  return [{ label: `victim: ${victim}`, ...own }, ...models];
 }
 
 /** Write `results.json` and the self-contained `report.html` into `outDir`; returns their paths. */

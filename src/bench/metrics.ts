@@ -1,6 +1,4 @@
-import { isLineageError } from '../errors.js';
-import { scoreOf, STATISTICS } from '../fingerprints/types.js';
-import type { Statistic } from '../fingerprints/types.js';
+import { isLineageError, LineageError } from '../errors.js';
 import { auc, tprAtFpr } from '../stats/auc.js';
 import { mannWhitneyU, rankPValue, singleVsGroupTTest, welchTTest } from '../stats/tests.js';
 import { f1Score, fitThreshold } from '../stats/threshold.js';
@@ -24,12 +22,15 @@ export function splitIndependent(ids: readonly string[], seed: number): { calibr
 
 /**
  * Every metric of one method on one zoo (METHODS.md §6), from the models' scores alone. Positives
- * are stolen models, negatives independent ones; small scores mean "stolen". AUC and TPR at 1 % FPR
- * are given for both statistics, per attack group against each group of independent models; the
- * threshold, verdicts, F1 and p-values use `statistic`.
+ * are stolen models, negatives independent ones; small values mean "stolen". AUC and TPR at 1 % FPR
+ * are given for every statistic, per attack group against each group of independent models; the
+ * threshold, verdicts, F1 and p-values use `decisionStatistic`.
  */
-export function methodMetrics(models: readonly ModelScore[], statistic: Statistic, calibrationIds: ReadonlySet<string>): MethodMetrics {
-  const score = (m: ModelScore) => scoreOf(m, statistic);
+export function methodMetrics(models: readonly ModelScore[], statistics: readonly string[], decisionStatistic: string, calibrationIds: ReadonlySet<string>): MethodMetrics {
+  if (!statistics.includes(decisionStatistic)) {
+    throw new LineageError(`decision statistic '${decisionStatistic}' is not one of ${statistics.join(', ')}`, 'decide on one of the method\'s statistics');
+  }
+  const score = (m: ModelScore) => m.values[decisionStatistic]!;
   const independent = models.filter((m) => m.role === 'independent');
   const calibration = independent.filter((m) => calibrationIds.has(m.id));
   const threshold = calibration.length >= 2 ? fitThreshold(calibration.map(score)) : undefined;
@@ -45,22 +46,22 @@ export function methodMetrics(models: readonly ModelScore[], statistic: Statisti
   });
   const stolenGroups = distinct(models.filter((m) => m.role === 'stolen').map((m) => m.group));
   const rows = stolenGroups.length > 1 ? [...stolenGroups, ALL_GROUPS] : stolenGroups;
-  const groups = rows.map((group) => groupMetrics(group, judged, statistic, threshold !== undefined));
-  return { statistic, ...(threshold ? { threshold } : {}), models: judged, groups };
+  const groups = rows.map((group) => groupMetrics(group, judged, statistics, decisionStatistic, threshold !== undefined));
+  return { statistics, decisionStatistic, ...(threshold ? { threshold } : {}), models: judged, groups };
 }
 
-function groupMetrics(group: string, models: readonly JudgedModel[], statistic: Statistic, judged: boolean): GroupMetrics {
+function groupMetrics(group: string, models: readonly JudgedModel[], statistics: readonly string[], decision: string, judged: boolean): GroupMetrics {
   const positives = models.filter((m) => m.role === 'stolen' && (group === ALL_GROUPS || m.group === group));
   const independent = models.filter((m) => m.role === 'independent');
+  const values = (of: readonly JudgedModel[], statistic: string) => of.map((m) => m.values[statistic]!);
   const against = distinct(independent.map((m) => m.group)).map((negative): NegativeComparison => {
     const negatives = independent.filter((m) => m.group === negative);
-    const per = (f: (p: number[], n: number[]) => number) =>
-      Object.fromEntries(STATISTICS.map((s) => [s, f(positives.map((m) => scoreOf(m, s)), negatives.map((m) => scoreOf(m, s)))])) as Record<Statistic, number>;
+    const per = (f: (p: number[], n: number[]) => number) => Object.fromEntries(statistics.map((s) => [s, f(values(positives, s), values(negatives, s))]));
     return { group: negative, count: negatives.length, auc: per(auc), tprAt1pct: per((p, n) => tprAtFpr(p, n, 0.01)) };
   });
   const judgedModels = [...positives, ...independent].filter((m) => m.verdict !== undefined);
-  const p = positives.map((m) => scoreOf(m, statistic));
-  const n = independent.map((m) => scoreOf(m, statistic));
+  const p = values(positives, decision);
+  const n = values(independent, decision);
   return {
     group,
     count: positives.length,

@@ -1,26 +1,30 @@
 import { loadImages } from '../data/load.js';
 import { LineageError } from '../errors.js';
-import { compareWithFingerprint } from '../fingerprints/compare.js';
-import { fingerprint } from '../fingerprints/fingerprint.js';
-import type { Fingerprint, ProgressFn, SacParams } from '../fingerprints/types.js';
+import type { MethodName, ProgressFn } from '../fingerprints/types.js';
 import { loadModel } from '../models/load.js';
+import type { Outputs } from '../models/types.js';
 import { resolveZooPath, zooVictim } from '../zoo/manifest.js';
 import type { ZooManifest, ZooModel } from '../zoo/manifest.js';
 import { withOutputCache } from './cached-model.js';
-import type { ModelScore } from './types.js';
+import { fingerprintKey, makeBenchFingerprint } from './fingerprints.js';
+import type { BenchFingerprint } from './fingerprints.js';
+import type { BenchSettings, ModelScore } from './types.js';
 
-export interface MadeFingerprint {
-  readonly fp: Fingerprint;
-  readonly seconds: number;
-  readonly victimQueries: number;
+/** One fingerprint the benchmark makes: a method at one point of the parameter space. */
+export interface FingerprintPlan {
+  readonly method: MethodName;
+  readonly settings: BenchSettings;
 }
 
-export interface ZooScores {
-  readonly fingerprints: readonly MadeFingerprint[];
-  /** scores[f][k]: model k of `suspects` against fingerprint f. */
-  readonly scores: readonly (readonly ModelScore[])[];
-  /** Per fingerprint, the matrices of the models asked for in `keep`, by id. */
-  readonly matrices: readonly ReadonlyMap<string, Float64Array>[];
+/** The zoo's models checked against one fingerprint. */
+export interface FingerprintScores {
+  readonly fingerprint: BenchFingerprint;
+  /** The models the method could score, in manifest order. */
+  readonly scores: readonly ModelScore[];
+  /** Matrices of the models asked for in `keep`, by id (SAC). */
+  readonly matrices: ReadonlyMap<string, Float64Array>;
+  /** Every scored model's outputs, by id, when the fingerprint has a clustering rule. */
+  readonly outputs: ReadonlyMap<string, Outputs>;
 }
 
 export interface ScoreOptions {
@@ -42,32 +46,39 @@ export function suspectsOf(zoo: string, manifest: ZooManifest): (ZooModel & { ro
 }
 
 /**
- * Fingerprint the zoo's victim once per parameter set, then load every other model once and
- * compare it with every fingerprint (outputs cached per sample batch, see withOutputCache).
+ * Fingerprint the zoo's victim once per plan, then load every other model once and check it against
+ * every fingerprint (outputs cached per input batch, see withOutputCache). One entry per plan,
+ * undefined where the method cannot run on this victim.
  */
-export async function scoreZoo(zoo: string, manifest: ZooManifest, params: readonly SacParams[], options: ScoreOptions = {}): Promise<ZooScores> {
+export async function scoreZoo(zoo: string, manifest: ZooManifest, plans: readonly FingerprintPlan[], options: ScoreOptions = {}): Promise<(FingerprintScores | undefined)[]> {
   const suspects = suspectsOf(zoo, manifest);
   const modelOptions = options.onWarning ? { onWarning: options.onWarning } : {};
-  const fingerprints = await makeFingerprints(zoo, manifest, params, options);
-  const scores = params.map((): ModelScore[] => []);
-  const matrices = params.map(() => new Map<string, Float64Array>());
+  const fingerprints = await makeFingerprints(zoo, manifest, plans, options);
+  const results = fingerprints.map((fingerprint) => fingerprint && { fingerprint, scores: [] as ModelScore[], matrices: new Map<string, Float64Array>(), outputs: new Map<string, Outputs>() });
   for (const m of suspects) {
     const model = withOutputCache(await loadModel(resolveZooPath(zoo, m.path), modelOptions), m.id);
     try {
-      for (const [f, { fp }] of fingerprints.entries()) {
+      for (const r of results) {
+        if (!r) continue;
         const start = performance.now();
-        const c = await compareWithFingerprint(fp, model, options.onProgress);
-        scores[f]!.push({ id: m.id, role: m.role, group: m.group, distance: c.distance, pearsonDistance: c.pearsonDistance, queries: c.queries, seconds: (performance.now() - start) / 1000 });
-        if (options.keep?.has(m.id)) matrices[f]!.set(m.id, c.matrix);
+        const c = await r.fingerprint.check(model, options.onProgress);
+        if ('skipped' in c) {
+          options.onWarning?.(`${m.id} left out of ${r.fingerprint.method}: ${c.skipped}`);
+          continue;
+        }
+        r.scores.push({ id: m.id, role: m.role, group: m.group, values: c.values, queries: c.queries, seconds: (performance.now() - start) / 1000 });
+        if (c.matrix && options.keep?.has(m.id)) r.matrices.set(m.id, c.matrix);
+        if (c.outputs && r.fingerprint.cluster) r.outputs.set(m.id, c.outputs);
       }
     } finally {
       await model.dispose();
     }
   }
-  return { fingerprints, scores, matrices };
+  return results;
 }
 
-async function makeFingerprints(zoo: string, manifest: ZooManifest, params: readonly SacParams[], options: ScoreOptions): Promise<MadeFingerprint[]> {
+/** Each plan's fingerprint, made once per distinct key; undefined where the method was skipped. */
+async function makeFingerprints(zoo: string, manifest: ZooManifest, plans: readonly FingerprintPlan[], options: ScoreOptions): Promise<(BenchFingerprint | undefined)[]> {
   const victim = await loadModel(resolveZooPath(zoo, zooVictim(manifest).path), options.onWarning ? { onWarning: options.onWarning } : {});
   try {
     const { data } = manifest;
@@ -78,17 +89,17 @@ async function makeFingerprints(zoo: string, manifest: ZooManifest, params: read
       ...(data.faceCrop ? { faceCrop: true } : {}),
       ...(data.indices ? { indices: data.indices } : {}),
     });
-    const made: MadeFingerprint[] = [];
-    for (const p of params) {
-      if (p.samples > pool.count) {
-        throw new LineageError(`the zoo's data ${dataPath} holds ${pool.count} images; ${p.samples} samples were asked for`, `use --samples ${pool.count} or fewer`);
+    const made = new Map<string, BenchFingerprint | undefined>();
+    const fingerprints: (BenchFingerprint | undefined)[] = [];
+    for (const { method, settings } of plans) {
+      if (settings.samples > pool.count) {
+        throw new LineageError(`the zoo's data ${dataPath} holds ${pool.count} images; ${settings.samples} samples were asked for`, `use --samples ${pool.count} or fewer`);
       }
-      const start = performance.now();
-      const before = victim.queries;
-      const fp = await fingerprint(victim, { data: pool, ...p, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
-      made.push({ fp, seconds: (performance.now() - start) / 1000, victimQueries: victim.queries - before });
+      const key = fingerprintKey(method, settings);
+      if (!made.has(key)) made.set(key, await makeBenchFingerprint(victim, pool, method, settings, options));
+      fingerprints.push(made.get(key));
     }
-    return made;
+    return fingerprints;
   } finally {
     await victim.dispose();
   }

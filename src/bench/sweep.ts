@@ -7,7 +7,8 @@ import { writeFileAtomic } from '../util/atomic-write.js';
 import { LINEAGE_VERSION } from '../version.js';
 import { readZooManifest } from '../zoo/manifest.js';
 import { zooSummary } from './bench.js';
-import { DEFAULT_BENCH_SETTINGS, evaluate } from './evaluate.js';
+import { evaluate } from './evaluate.js';
+import { DEFAULT_BENCH_SETTINGS } from './settings.js';
 import type { BenchResult, BenchSettings, MethodResult } from './types.js';
 
 /** A parameter a sweep varies, and how each of its values changes the settings. */
@@ -73,7 +74,11 @@ export interface SweepOptions extends Partial<BenchSettings> {
   readonly onProgress?: ProgressFn;
 }
 
-/** Run the benchmark at every point of `sweep` (one pass over the zoo's models for all points). */
+/**
+ * Run the benchmark at every point of `sweep` (one pass over the zoo's models for all points).
+ * Kernel, output mode and JPEG severity are SAC parameters: a peer method gets one fingerprint,
+ * shared by every point of such a sweep; a samples sweep changes every method.
+ */
 export async function runSweep(zoo: string, sweep: Sweep, options: SweepOptions = {}): Promise<SweepResult> {
   const start = performance.now();
   const { onProgress, ...given } = options;
@@ -81,14 +86,14 @@ export async function runSweep(zoo: string, sweep: Sweep, options: SweepOptions 
   const manifest = await readZooManifest(zoo);
   const settings = sweepSettings(base, sweep);
   const warnings = new Set<string>();
-  const { results } = await evaluate(zoo, manifest, settings, { onWarning: (w) => warnings.add(w), ...(onProgress ? { onProgress } : {}) });
+  const evaluated = await evaluate(zoo, manifest, settings, { onWarning: (w) => warnings.add(w), ...(onProgress ? { onProgress } : {}) });
   return {
     lineageVersion: LINEAGE_VERSION,
     createdAt: new Date().toISOString(),
     zoo: zooSummary(zoo, manifest),
     base,
     key: sweep.key,
-    points: sweep.values.map((value, k) => ({ value, settings: settings[k]!, methods: results[k]! })),
+    points: sweep.values.map((value, k) => ({ value, settings: settings[k]!, methods: evaluated[k]!.map((e) => e.result) })),
     wallSeconds: (performance.now() - start) / 1000,
     warnings: [...warnings],
   };

@@ -1,47 +1,54 @@
-import type { FingerprintQuality, OutputMode, SacMethodName, SacParams, Scores, Statistic } from '../fingerprints/types.js';
+import type { FingerprintQuality, MethodName, OutputMode, Statistic } from '../fingerprints/types.js';
 import type { Kernel } from '../stats/correlation.js';
 import type { F1, ThresholdFit } from '../stats/threshold.js';
 import type { ZooManifest } from '../zoo/manifest.js';
 
 /** One point of the parameter space a benchmark runs at (a sweep varies one of these). */
 export interface BenchSettings {
-  readonly methods: readonly SacMethodName[];
+  readonly methods: readonly MethodName[];
+  /** Fingerprint size N: SAC samples, peer seeds (DeepCore: ⌈N / classes⌉ seeds, so about N core points). */
   readonly samples: number;
   /** Seed of the sample choice and of the calibration/test split of the independent models. */
   readonly seed: number;
   readonly kernel: Kernel;
   readonly outputMode: OutputMode;
   readonly jpegSeverity: number;
-  /** The statistic the threshold, F1 and p-values use (AUCs are given for both). */
+  /** SAC's decision statistic: the threshold, F1 and p-values use it (AUCs are given for both). */
   readonly statistic: Statistic;
 }
 
 /** One zoo model's scores against one fingerprint. */
-export interface ModelScore extends Scores {
+export interface ModelScore {
   readonly id: string;
   readonly role: 'stolen' | 'independent';
   readonly group: string;
+  /** Every statistic of the method by name, each oriented so that lower means "stolen". */
+  readonly values: Readonly<Record<string, number>>;
   /** Images the verification asked the model for. */
   readonly queries: number;
   readonly seconds: number;
 }
 
+export type BinaryVerdict = 'stolen' | 'independent';
+
 export interface JudgedModel extends ModelScore {
   /** Independent models: in the half the threshold was fitted on, or in the held-out half. */
   readonly split?: 'calibration' | 'test';
-  /** At the threshold; none for the calibration half (it would judge itself). */
-  readonly verdict?: 'stolen' | 'independent';
+  /** At the threshold on the decision statistic; none for the calibration half (it would judge itself). */
+  readonly verdict?: BinaryVerdict;
   /** Stolen models: one-sided p-values against all independent models (prediction-interval t-test; rank). */
   readonly pValue?: { readonly t?: number; readonly rank: number };
+  /** DeepCore: the clustering rule's verdict (the victim's k-means cluster = stolen). */
+  readonly clusterVerdict?: BinaryVerdict;
 }
 
-/** An attack group against one group of independent models (irrelevant, homologous…). */
+/** An attack group against one group of independent models (irrelevant, homologous…), per statistic. */
 export interface NegativeComparison {
   readonly group: string;
   readonly count: number;
-  readonly auc: Readonly<Record<Statistic, number>>;
+  readonly auc: Readonly<Record<string, number>>;
   /** True-positive rate at a false-positive rate ≤ 1 %. */
-  readonly tprAt1pct: Readonly<Record<Statistic, number>>;
+  readonly tprAt1pct: Readonly<Record<string, number>>;
 }
 
 export interface GroupMetrics {
@@ -57,23 +64,49 @@ export interface GroupMetrics {
 }
 
 export interface MethodMetrics {
-  readonly statistic: Statistic;
+  /** The statistics every model has a value of (lower = stolen). */
+  readonly statistics: readonly string[];
+  /** The one the threshold, verdicts, F1 and p-values use. */
+  readonly decisionStatistic: string;
   /** Fitted on the calibration half only; absent with fewer than 2 independent models. */
   readonly threshold?: ThresholdFit;
   readonly models: readonly JudgedModel[];
   readonly groups: readonly GroupMetrics[];
 }
 
+/** DeepCore's missed identification rate (stolen called independent) and false identification rate (independent called stolen). */
+export interface IdentificationRates {
+  readonly missed: number;
+  readonly falseIdentification: number;
+}
+
+/** A rule's rates over every model it judged, and over the stolen and homologous models only (absent without homologous models). */
+export interface RuleRates {
+  readonly overall: IdentificationRates;
+  readonly homologous?: IdentificationRates;
+}
+
+export interface Identification {
+  /** k-means over all scored suspects (every model; verdicts in models[].clusterVerdict). */
+  readonly clustering: RuleRates;
+  /** The decision statistic at the calibrated threshold (stolen and held-out independent models); absent without a threshold. */
+  readonly similarity?: RuleRates;
+}
+
 export interface MethodResult extends MethodMetrics {
-  readonly method: SacMethodName;
-  readonly params: SacParams;
+  readonly method: MethodName;
+  /** How the fingerprint was made: SAC parameters, or the peer generator's (with samples and seed). */
+  readonly params: Readonly<Record<string, unknown>>;
   readonly fingerprint: {
     readonly seconds: number;
-    /** Images the victim was asked for while the fingerprint was made (SAC-w also screens candidates). */
+    /** Victim queries to build it (optimiser steps included; SAC-w also screens candidates). */
     readonly victimQueries: number;
-    readonly quality: FingerprintQuality;
+    /** SAC only: the spread of the victim's matrix. */
+    readonly quality?: FingerprintQuality;
   };
   readonly queriesPerVerification: number;
+  /** Methods with a clustering rule (DeepCore): MIR/FIR of both rules. */
+  readonly identification?: Identification;
 }
 
 export interface BenchResult {
@@ -81,6 +114,7 @@ export interface BenchResult {
   readonly createdAt: string;
   readonly zoo: { readonly path: string; readonly name: string; readonly task: ZooManifest['task']; readonly data: ZooManifest['data']; readonly victim: string };
   readonly settings: BenchSettings;
+  /** The methods that ran, in the order asked for (a method that cannot run on this zoo is left out, with a warning). */
   readonly methods: readonly MethodResult[];
   readonly wallSeconds: number;
   readonly warnings: readonly string[];

@@ -1,53 +1,117 @@
 import { LineageError } from '../errors.js';
 import { readParts, writeParts } from './bundle-file.js';
-import type { Calibration, Fingerprint, FingerprintManifest } from './types.js';
+import type { PeerMeta } from './peers/types.js';
+import { FINGERPRINT_METHODS, isPeerMethod } from './types.js';
+import type { AnyFingerprint, Calibration, Fingerprint, FingerprintManifest, PeerCalibration, PeerFingerprintBundle, PeerManifest } from './types.js';
 
-/** The parts of a bundle file; every one is hashed (see bundle-file.ts). */
+/**
+ * The parts of a bundle file; every one is hashed (see bundle-file.ts). The manifest says which kind
+ * of fingerprint the bundle holds: `kind` 'sac' (samples, victim outputs and matrix) or 'peer'
+ * (a peer method's 8-bit inputs and victim outputs). Bundles written before `kind` existed are SAC.
+ */
 const PART = {
   manifest: 'manifest.json',
   samples: 'samples.u8',
+  inputs: 'inputs.u8',
   outputs: 'victim-outputs.f32',
   matrix: 'victim-matrix.f64',
   calibration: 'calibration.json',
 } as const;
 
+/** What a peer bundle's manifest.json holds: the PeerManifest and the peer fingerprint's small fields. */
+interface PeerManifestJson extends PeerManifest {
+  readonly method: PeerFingerprintBundle['method'];
+  readonly inputs: { readonly count: number; readonly height: number; readonly width: number; readonly channels: 1 | 3 };
+  readonly referenceLabels?: readonly number[];
+  readonly meta: PeerMeta;
+}
+
 const json = (value: unknown) => Buffer.from(JSON.stringify(value, null, 1), 'utf8');
 const bytesOf = (a: Float32Array | Float64Array) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 
-export async function saveFingerprint(path: string, fp: Fingerprint): Promise<void> {
-  const parts = new Map<string, Uint8Array>([
-    [PART.manifest, json(fp.manifest)],
-    [PART.samples, fp.samples.data],
-    [PART.outputs, bytesOf(fp.victimOutputs.data)],
-    [PART.matrix, bytesOf(fp.victimMatrix)],
-  ]);
+/** Write any fingerprint as one bundle file (atomically: temp file, then rename). */
+export async function saveFingerprint(path: string, fp: AnyFingerprint): Promise<void> {
+  const parts = fp.kind === 'peer' ? peerParts(fp) : sacParts(fp);
   if (fp.calibration) parts.set(PART.calibration, json(fp.calibration));
   await writeParts(path, parts);
 }
 
-export async function loadFingerprint(path: string): Promise<Fingerprint> {
+function sacParts(fp: Fingerprint): Map<string, Uint8Array> {
+  return new Map([
+    [PART.manifest, json({ kind: fp.kind, ...fp.manifest })],
+    [PART.samples, fp.samples.data],
+    [PART.outputs, bytesOf(fp.victimOutputs.data)],
+    [PART.matrix, bytesOf(fp.victimMatrix)],
+  ]);
+}
+
+function peerParts(fp: PeerFingerprintBundle): Map<string, Uint8Array> {
+  const { count, height, width, channels } = fp.inputs;
+  const manifest: PeerManifestJson = {
+    ...fp.manifest,
+    method: fp.method,
+    inputs: { count, height, width, channels },
+    ...(fp.referenceLabels ? { referenceLabels: fp.referenceLabels } : {}),
+    meta: fp.meta,
+  };
+  return new Map([
+    [PART.manifest, json({ kind: fp.kind, ...manifest })],
+    [PART.inputs, fp.inputs.data],
+    [PART.outputs, bytesOf(fp.victimOutputs.data)],
+  ]);
+}
+
+/** Read a bundle, every part's hash checked; a SAC or a peer fingerprint, told apart by `kind`. */
+export async function loadFingerprint(path: string): Promise<AnyFingerprint> {
   const parts = await readParts(path);
   const need = (name: string) => {
     const bytes = parts.get(name);
     if (!bytes) throw new LineageError(`fingerprint bundle ${path} lacks its '${name}' part`, 're-create the bundle with `lineage fingerprint`');
     return bytes;
   };
-  const manifest = JSON.parse(Buffer.from(need(PART.manifest)).toString('utf8')) as FingerprintManifest;
-  const { count, height, width, channels } = manifest.samples;
-  const samples = new Uint8Array(need(PART.samples));
+  const inconsistent = (why: string) => new LineageError(`fingerprint bundle ${path} is inconsistent: ${why}`, 're-create the bundle with `lineage fingerprint`');
+  const readJson = (name: string): unknown => JSON.parse(Buffer.from(need(name)).toString('utf8'));
+  const { kind = 'sac', ...manifest } = readJson(PART.manifest) as { kind?: string };
+  const calibration = parts.has(PART.calibration) ? { calibration: readJson(PART.calibration) } : {};
   // Copy into fresh, aligned buffers: parts sit at arbitrary offsets inside the file.
   const outputs = new Float32Array(new Uint8Array(need(PART.outputs)).buffer);
-  const matrix = new Float64Array(new Uint8Array(need(PART.matrix)).buffer);
-  const dim = manifest.victim.outputDim;
-  if (samples.byteLength !== count * height * width * channels || outputs.length !== count * dim || matrix.length !== count * count) {
-    throw new LineageError(`fingerprint bundle ${path} is inconsistent: part sizes do not match its manifest`, 're-create the bundle with `lineage fingerprint`');
+
+  if (kind === 'sac') {
+    const m = manifest as FingerprintManifest;
+    const { count, height, width, channels } = m.samples;
+    const samples = new Uint8Array(need(PART.samples));
+    const matrix = new Float64Array(new Uint8Array(need(PART.matrix)).buffer);
+    if (samples.byteLength !== count * height * width * channels || outputs.length !== count * m.victim.outputDim || matrix.length !== count * count) {
+      throw inconsistent('part sizes do not match its manifest');
+    }
+    return {
+      kind,
+      manifest: m,
+      samples: { data: samples, count, height, width, channels },
+      victimOutputs: { data: outputs, rows: count, cols: m.victim.outputDim },
+      victimMatrix: matrix,
+      ...(calibration as { calibration?: Calibration }),
+    };
   }
-  const calibrationBytes = parts.get(PART.calibration);
-  return {
-    manifest,
-    samples: { data: samples, count, height, width, channels },
-    victimOutputs: { data: outputs, rows: count, cols: dim },
-    victimMatrix: matrix,
-    ...(calibrationBytes ? { calibration: JSON.parse(Buffer.from(calibrationBytes).toString('utf8')) as Calibration } : {}),
-  };
+  if (kind === 'peer') {
+    const { method, inputs: dims, referenceLabels, meta, ...peerManifest } = manifest as PeerManifestJson;
+    if (!(FINGERPRINT_METHODS as readonly string[]).includes(method) || !isPeerMethod(method)) throw inconsistent(`unknown peer method '${String(method)}'`);
+    const { count, height, width, channels } = dims;
+    const inputs = new Uint8Array(need(PART.inputs));
+    const dim = peerManifest.victim.outputDim;
+    if (inputs.byteLength !== count * height * width * channels || outputs.length !== count * dim || (referenceLabels && referenceLabels.length !== count)) {
+      throw inconsistent('part sizes do not match its manifest');
+    }
+    return {
+      kind,
+      method,
+      inputs: { data: inputs, count, height, width, channels },
+      victimOutputs: { data: outputs, rows: count, cols: dim },
+      ...(referenceLabels ? { referenceLabels } : {}),
+      meta,
+      manifest: peerManifest,
+      ...(calibration as { calibration?: PeerCalibration }),
+    };
+  }
+  throw new LineageError(`fingerprint bundle ${path} holds a fingerprint of kind '${kind}', which this Lineage does not know`, 'upgrade Lineage');
 }

@@ -2,46 +2,67 @@ import { LineageError } from '../errors.js';
 import { loadModel } from '../models/load.js';
 import type { ModelOptions } from '../models/load.js';
 import type { Model } from '../models/types.js';
-import { fitThreshold } from '../stats/threshold.js';
 import type { ThresholdRule } from '../stats/threshold.js';
 import { compareWithFingerprint } from './compare.js';
+import { fitCalibration } from './decision.js';
+import { peerStatistic, scoreSuspect } from './peer-fingerprint.js';
+import type { PeerScore } from './peers/types.js';
 import { scoreOf } from './types.js';
-import type { Calibration, Fingerprint, ProgressFn, Scores, Statistic } from './types.js';
+import type { AnyFingerprint, Calibration, Fingerprint, PeerCalibration, PeerFingerprintBundle, ProgressFn, Scores, Statistic } from './types.js';
 
 export interface CalibrateOptions {
   /** Threshold rule; the default suits the 3–10 independent models owners usually have (see stats/threshold.ts). */
   readonly rule?: ThresholdRule;
-  /** Default `pearson`: measured to separate derived from independent models more widely (README). */
+  /**
+   * SAC fingerprints only; default `pearson`: measured to separate derived from independent models
+   * more widely (README). Peer fingerprints decide on their method's decision statistic.
+   */
   readonly statistic?: Statistic;
   readonly model?: ModelOptions;
   readonly onProgress?: ProgressFn;
 }
 
 /**
- * Measure the distances of models the owner knows to be independent and fit the decision threshold
+ * Measure the scores of models the owner knows to be independent and fit the decision threshold
  * on them alone (never on stolen models). Returns the fingerprint with the calibration attached.
  */
-export async function calibrate(fp: Fingerprint, independent: readonly (Model | string)[], options: CalibrateOptions = {}): Promise<Fingerprint> {
+export function calibrate(fp: Fingerprint, independent: readonly (Model | string)[], options?: CalibrateOptions): Promise<Fingerprint>;
+export function calibrate(fp: PeerFingerprintBundle, independent: readonly (Model | string)[], options?: CalibrateOptions): Promise<PeerFingerprintBundle>;
+export function calibrate(fp: AnyFingerprint, independent: readonly (Model | string)[], options?: CalibrateOptions): Promise<AnyFingerprint>;
+export async function calibrate(fp: AnyFingerprint, independent: readonly (Model | string)[], options: CalibrateOptions = {}): Promise<AnyFingerprint> {
   if (independent.length < 2) {
     throw new LineageError(`calibration needs at least 2 independent models, got ${independent.length}`, 'pass several models trained without the victim (other authors, other data); 5 or more give useful p-values');
   }
-  const models: (Scores & { source: string })[] = [];
-  for (const item of independent) {
-    await withModel(item, options.model, async (model) => {
-      const { distance, pearsonDistance } = await compareWithFingerprint(fp, model, options.onProgress);
-      models.push({ source: model.source, distance, pearsonDistance });
-    });
+  if (fp.kind === 'peer') {
+    if (options.statistic !== undefined) {
+      throw new LineageError(`the statistic '${options.statistic}' applies to SAC fingerprints only; this ${fp.method} fingerprint decides on its method's own statistic`, 'drop --statistic for this bundle');
+    }
+    const models = await forEachModel(independent, options.model, async (model) => ({
+      source: model.source,
+      scores: (await scoreSuspect(fp, model, options.onProgress)).scores,
+    }));
+    return { ...fp, calibration: peerCalibrationFrom(models, options.rule) };
   }
+  const models = await forEachModel(independent, options.model, async (model) => {
+    const { distance, pearsonDistance } = await compareWithFingerprint(fp, model, options.onProgress);
+    return { source: model.source, distance, pearsonDistance };
+  });
   return { ...fp, calibration: calibrationFrom(models, options) };
 }
 
-/** Fit the threshold on the scores of independent models. */
+/** Fit the SAC threshold on the scores of independent models. */
 export function calibrationFrom(
   models: readonly (Scores & { source: string })[],
   options: { rule?: ThresholdRule; statistic?: Statistic } = {},
 ): Calibration {
   const statistic = options.statistic ?? DEFAULT_STATISTIC;
-  return { createdAt: new Date().toISOString(), statistic, fit: fitThreshold(models.map((m) => scoreOf(m, statistic)), options.rule), models };
+  return fitCalibration(models, statistic, (m) => scoreOf(m, statistic), options.rule);
+}
+
+/** Fit a peer method's threshold on its decision statistic (the first of peerStatistics) of independent models. */
+export function peerCalibrationFrom(models: readonly { source: string; scores: readonly PeerScore[] }[], rule?: ThresholdRule): PeerCalibration {
+  const statistic = peerStatistic(models[0]?.scores ?? []).name;
+  return fitCalibration(models, statistic, (m) => peerStatistic(m.scores, statistic).value, rule);
 }
 
 export const DEFAULT_STATISTIC: Statistic = 'pearson';
@@ -54,4 +75,11 @@ export async function withModel<T>(item: Model | string, options: ModelOptions |
   } finally {
     if (typeof item === 'string') await model.dispose();
   }
+}
+
+/** `use` on every model in turn (one loaded at a time), collecting the results in order. */
+export async function forEachModel<T>(items: readonly (Model | string)[], options: ModelOptions | undefined, use: (m: Model) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  for (const item of items) results.push(await withModel(item, options, use));
+  return results;
 }

@@ -12,16 +12,22 @@ import { sacMatrix } from './representation.js';
 import { jpegSamples } from './samples/sac-jc.js';
 import { cutMixSamples } from './samples/sac-m.js';
 import { wrongSamples } from './samples/sac-w.js';
-import type { Fingerprint, OutputMode, ProgressFn, SacMethodName, SacParams, SampleSet } from './types.js';
+import { peerFingerprint, requireWhiteBoxVictim } from './peer-fingerprint.js';
+import type { PeerMethodName } from './peers/types.js';
+import { isPeerMethod } from './types.js';
+import type { AnyFingerprint, Fingerprint, MethodName, OutputMode, PeerFingerprintBundle, ProgressFn, SacMethodName, SacParams, SampleSet } from './types.js';
 
 export interface FingerprintOptions {
   /** Labelled or unlabelled images to draw samples from: a path (any layout `loadImages` knows) or a loaded set. */
   readonly data: string | ImageSet;
   /** LFW folders: crop the face first (true = the standard 128 px centre box, a number = that side). */
   readonly faceCrop?: boolean | number;
-  readonly method?: SacMethodName;
+  /** A SAC method (default sac-jc) or a peer method (ipguard, modeldiff, deepjudge, akh, deepcore). */
+  readonly method?: MethodName;
+  /** SAC: the number of samples N; peer methods: the number of seed images drawn from the data. */
   readonly samples?: number;
   readonly seed?: number;
+  /** The options below apply to the SAC methods only. */
   readonly kernel?: Kernel;
   readonly outputMode?: OutputMode;
   readonly jpegSeverity?: number;
@@ -43,8 +49,17 @@ export const DEFAULT_PARAMS: SacParams = {
   transpose: false,
 };
 
-/** Make a fingerprint of `victim`: choose samples, query the victim, freeze samples, outputs and matrix. */
-export async function fingerprint(victim: Model | string, options: FingerprintOptions): Promise<Fingerprint> {
+const SAC_ONLY_OPTIONS = ['kernel', 'outputMode', 'jpegSeverity', 'transpose', 'allowDegenerate'] as const;
+
+/**
+ * Make a fingerprint of `victim` with any method: load the data at the victim's input size, then
+ * SAC (choose samples, query the victim, freeze samples, outputs and matrix) or a peer method
+ * (build its query inputs, freeze them and the victim's outputs).
+ */
+export function fingerprint(victim: Model | string, options: FingerprintOptions & { readonly method?: SacMethodName }): Promise<Fingerprint>;
+export function fingerprint(victim: Model | string, options: FingerprintOptions & { readonly method: PeerMethodName }): Promise<PeerFingerprintBundle>;
+export function fingerprint(victim: Model | string, options: FingerprintOptions): Promise<AnyFingerprint>;
+export async function fingerprint(victim: Model | string, options: FingerprintOptions): Promise<AnyFingerprint> {
   const model = typeof victim === 'string' ? await loadModel(victim, options.model) : victim;
   try {
     return await fingerprintModel(model, options);
@@ -53,19 +68,37 @@ export async function fingerprint(victim: Model | string, options: FingerprintOp
   }
 }
 
-async function fingerprintModel(victim: Model, options: FingerprintOptions): Promise<Fingerprint> {
-  const params: SacParams = {
-    method: options.method ?? DEFAULT_PARAMS.method,
-    samples: options.samples ?? DEFAULT_PARAMS.samples,
-    seed: options.seed ?? DEFAULT_PARAMS.seed,
+async function fingerprintModel(victim: Model, options: FingerprintOptions): Promise<AnyFingerprint> {
+  const method = options.method ?? DEFAULT_PARAMS.method;
+  const samples = options.samples ?? DEFAULT_PARAMS.samples;
+  const seed = options.seed ?? DEFAULT_PARAMS.seed;
+  if (!Number.isInteger(samples) || samples < 2) {
+    throw new LineageError(`--samples must be an integer ≥ 2, got ${samples}`, 'use e.g. --samples 100');
+  }
+  if (isPeerMethod(method)) {
+    const given = SAC_ONLY_OPTIONS.filter((key) => options[key] !== undefined);
+    if (given.length > 0) {
+      throw new LineageError(`${given.join(', ')} appl${given.length === 1 ? 'ies' : 'y'} to the SAC methods only, not to ${method}`,
+        'drop the SAC-only options (--kernel, --severity, --transpose, --label-only, --allow-degenerate), or use --method sac-jc, sac-w or sac-m');
+    }
+    requireWhiteBoxVictim(victim, method); // before the data is loaded: fail fast
+  }
+  const pool = await loadPool(victim, options, samples);
+  const origin = describe(options.data);
+  if (isPeerMethod(method)) return peerFingerprint(victim, pool, method, { samples, seed, origin });
+  return sacFingerprint(victim, pool, origin, {
+    method,
+    samples,
+    seed,
     kernel: options.kernel ?? DEFAULT_PARAMS.kernel,
     outputMode: options.outputMode ?? DEFAULT_PARAMS.outputMode,
     jpegSeverity: options.jpegSeverity ?? DEFAULT_PARAMS.jpegSeverity,
     transpose: options.transpose ?? DEFAULT_PARAMS.transpose,
-  };
-  if (!Number.isInteger(params.samples) || params.samples < 2) {
-    throw new LineageError(`--samples must be an integer ≥ 2, got ${params.samples}`, 'use e.g. --samples 100');
-  }
+  }, options);
+}
+
+/** The data as images at the victim's input size and channel count, with at least `samples` of them. */
+async function loadPool(victim: Model, options: FingerprintOptions, samples: number): Promise<ImageSet> {
   const { spec } = victim;
   const pool = typeof options.data === 'string'
     ? await loadImages(options.data, {
@@ -74,9 +107,15 @@ async function fingerprintModel(victim: Model, options: FingerprintOptions): Pro
       ...(options.faceCrop !== undefined ? { faceCrop: options.faceCrop } : {}),
     })
     : options.data;
-  if (pool.count < params.samples) {
-    throw new LineageError(`${describe(options.data)} has ${pool.count} images; ${params.samples} samples were asked for`, 'lower --samples or give more data');
+  if (pool.count < samples) {
+    throw new LineageError(`${describe(options.data)} has ${pool.count} images; ${samples} samples were asked for`, 'lower --samples or give more data');
   }
+  return pool;
+}
+
+async function sacFingerprint(victim: Model, pool: ImageSet, origin: string, params: SacParams, options: FingerprintOptions): Promise<Fingerprint> {
+  const started = performance.now();
+  const queriesBefore = victim.queries;
   const chosen = await chooseSamples(pool, victim, params, options.onProgress);
   const outputs = await predictAll(victim, chosen.images, options.onProgress, 'querying the victim');
   const matrix = sacMatrix(outputs, params.kernel, params.outputMode);
@@ -86,13 +125,15 @@ async function fingerprintModel(victim: Model, options: FingerprintOptions): Pro
   }
   const { height, width, channels, count } = chosen.images;
   return {
+    kind: 'sac',
     manifest: {
       lineageVersion: LINEAGE_VERSION,
       createdAt: new Date().toISOString(),
       params,
-      victim: { source: victim.source, spec, outputDim: outputs.cols },
-      samples: { count, height, width, channels, origin: describe(options.data), names: chosen.names, ...(chosen.labels ? { labels: chosen.labels } : {}) },
+      victim: { source: victim.source, spec: victim.spec, outputDim: outputs.cols },
+      samples: { count, height, width, channels, origin, names: chosen.names, ...(chosen.labels ? { labels: chosen.labels } : {}) },
       quality,
+      cost: { seconds: (performance.now() - started) / 1000, victimQueries: victim.queries - queriesBefore },
     },
     samples: chosen.images,
     victimOutputs: outputs,

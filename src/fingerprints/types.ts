@@ -2,10 +2,32 @@ import type { ImageBatch } from '../data/types.js';
 import type { InputSpec, Outputs } from '../models/types.js';
 import type { Kernel } from '../stats/correlation.js';
 import type { ThresholdFit } from '../stats/threshold.js';
+import type { PeerFingerprint, PeerMethodName, PeerScore } from './peers/types.js';
 
 /** The fingerprinting methods of the SAC family (each = sample set × correlation matrix × mean |ΔC|). */
 export type SacMethodName = 'sac-jc' | 'sac-w' | 'sac-m';
 export const SAC_METHODS: readonly SacMethodName[] = ['sac-jc', 'sac-w', 'sac-m'];
+
+/** Every method `fingerprint` makes: the SAC family, then the peer methods (METHODS.md §3–4). */
+export type MethodName = SacMethodName | PeerMethodName;
+
+/**
+ * One line per method, for help texts. A Record, so that a method added to either family does not
+ * compile until it is described here; light to import (no model code), which keeps `lineage --help` fast.
+ */
+export const METHOD_SUMMARIES: Readonly<Record<MethodName, string>> = {
+  'sac-jc': 'JPEG-compressed clean images, correlation matrix (default)',
+  'sac-w': 'images the victim gets wrong, correlation matrix',
+  'sac-m': 'CutMix images, correlation matrix',
+  ipguard: 'boundary points, label-matching rate (white-box)',
+  modeldiff: 'seeds and PGD twins, decision-distance-vector cosine (white-box)',
+  deepjudge: 'PGD adversarial examples, Rob and JSD (white-box)',
+  akh: 'images the victim gets wrong, Hamming distance of labels (black-box)',
+  deepcore: 'core points far from the boundary, label agreement and probability cosine (white-box)',
+};
+export const FINGERPRINT_METHODS = Object.keys(METHOD_SUMMARIES) as MethodName[];
+
+export const isPeerMethod = (method: MethodName): method is PeerMethodName => !(SAC_METHODS as readonly string[]).includes(method);
 
 /** How model outputs are read: raw vectors (logits / embeddings) or the predicted class only. */
 export type OutputMode = 'raw' | 'label';
@@ -39,11 +61,25 @@ export interface FingerprintQuality {
   readonly warnings: readonly string[];
 }
 
+/** The victim a fingerprint was made of. */
+export interface VictimInfo {
+  readonly source: string;
+  readonly spec: InputSpec;
+  readonly outputDim: number;
+}
+
+/** What making a fingerprint cost the owner. */
+export interface FingerprintCost {
+  readonly seconds: number;
+  /** Victim evaluations: images queried, plus forward/gradient passes while optimising inputs (white-box methods). */
+  readonly victimQueries: number;
+}
+
 export interface FingerprintManifest {
   readonly lineageVersion: string;
   readonly createdAt: string;
   readonly params: SacParams;
-  readonly victim: { readonly source: string; readonly spec: InputSpec; readonly outputDim: number };
+  readonly victim: VictimInfo;
   readonly samples: {
     readonly count: number;
     readonly height: number;
@@ -54,6 +90,8 @@ export interface FingerprintManifest {
     readonly labels?: readonly string[];
   };
   readonly quality: FingerprintQuality;
+  /** Absent in bundles made before it was recorded. */
+  readonly cost?: FingerprintCost;
 }
 
 /**
@@ -74,16 +112,26 @@ export interface Scores {
 export const scoreOf = (scores: Scores, statistic: Statistic): number =>
   statistic === 'pearson' ? scores.pearsonDistance : scores.distance;
 
-/** Scores of independent models, given by the owner, and the threshold fitted on them. */
-export interface Calibration {
+/**
+ * Scores of independent models, given by the owner, and the threshold fitted on one named statistic
+ * of them (lower = stolen; never fitted on stolen models). `M` is what each model's scores are.
+ */
+export interface CalibrationOf<S extends string, M> {
   readonly createdAt: string;
-  readonly statistic: Statistic;
+  readonly statistic: S;
   readonly fit: ThresholdFit;
-  readonly models: readonly (Scores & { readonly source: string })[];
+  readonly models: readonly (M & { readonly source: string })[];
 }
+
+/** A SAC calibration: both statistics of every independent model, the threshold on one of them. */
+export type Calibration = CalibrationOf<Statistic, Scores>;
+
+/** A peer calibration: every score of every independent model, the threshold on the method's decision statistic. */
+export type PeerCalibration = CalibrationOf<string, { readonly scores: readonly PeerScore[] }>;
 
 /** Everything `verify` needs, frozen when the fingerprint is made. */
 export interface Fingerprint {
+  readonly kind: 'sac';
   readonly manifest: FingerprintManifest;
   /** The exact 8-bit samples fed to every model. */
   readonly samples: ImageBatch;
@@ -92,7 +140,38 @@ export interface Fingerprint {
   readonly calibration?: Calibration;
 }
 
+/** What a peer bundle records beside the peer fingerprint itself. */
+export interface PeerManifest {
+  readonly lineageVersion: string;
+  readonly createdAt: string;
+  readonly victim: VictimInfo;
+  /** Where the seed images came from, and how many were drawn with which seed. */
+  readonly pool: { readonly origin: string; readonly samples: number; readonly seed: number };
+}
+
+/** A peer fingerprint (IPGuard, ModelDiff, DeepJudge, AKH, DeepCore) as a bundle holds it. */
+export interface PeerFingerprintBundle extends PeerFingerprint {
+  readonly kind: 'peer';
+  readonly manifest: PeerManifest;
+  readonly calibration?: PeerCalibration;
+}
+
+/** What `fingerprint` makes and `loadFingerprint` returns, told apart by `kind`. */
+export type AnyFingerprint = Fingerprint | PeerFingerprintBundle;
+
+/** What making the fingerprint cost; undefined for SAC bundles made before the cost was recorded. */
+export const costOf = (fp: AnyFingerprint): FingerprintCost | undefined =>
+  fp.kind === 'peer' ? { seconds: fp.meta.seconds, victimQueries: fp.meta.queriesToBuild } : fp.manifest.cost;
+
 export type Verdict = 'stolen' | 'independent' | 'inconclusive';
+
+/** One-sided p-values of "this statistic comes from the independent models' distribution" (small ⇒ evidence of theft). */
+export interface PValues {
+  /** t-test of the one value against the calibration models' values; absent when those have no spread (the test is undefined). */
+  readonly t?: number;
+  /** Exact rank test (stats/tests.ts rankPValue). */
+  readonly rank: number;
+}
 
 export interface SuspectResult extends Scores {
   readonly source: string;
@@ -104,11 +183,28 @@ export interface SuspectResult extends Scores {
    * One-sided p-values of "this statistic comes from the independent models' distribution"
    * (small ⇒ evidence of theft): a t-test on the calibration distances and a rank test.
    */
-  readonly pValue?: { readonly t: number; readonly rank: number };
+  readonly pValue?: PValues;
   readonly queries: number;
   /** The suspect's outputs on the samples, kept for reports. */
   readonly matrix: Float64Array;
 }
+
+/** One suspect judged with a peer fingerprint. */
+export interface PeerSuspectResult {
+  readonly source: string;
+  readonly method: PeerMethodName;
+  /** Every score of the method, each with which way means stolen. */
+  readonly scores: readonly PeerScore[];
+  /** The decision statistic (lower = stolen; the first of peerStatistics) and its value. */
+  readonly statistic: string;
+  readonly value: number;
+  readonly threshold?: number;
+  readonly verdict: Verdict;
+  readonly pValue?: PValues;
+  readonly queries: number;
+}
+
+export type AnySuspectResult = SuspectResult | PeerSuspectResult;
 
 /** Progress of a long step, for progress bars. */
 export interface Progress {

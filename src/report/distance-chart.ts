@@ -15,10 +15,11 @@ const MIN_BOX = 5;
 /**
  * One row per group: a point per distance on a log x axis, coloured by category, a box where the
  * group is big enough, and the decision threshold as a dashed rule. Distances ≤ 0 (an exact copy)
- * are drawn at half the smallest positive distance, since a log axis has no 0. SVG string.
+ * are drawn at half the smallest positive distance or threshold (so they stay left of the
+ * threshold), since a log axis has no 0. SVG string.
  */
 export async function distanceStripChart(groups: readonly DistanceGroup[], threshold?: number, title = 'Distance to the victim'): Promise<string> {
-  const positive = groups.flatMap((g) => g.distances).filter((d) => d > 0);
+  const positive = [...groups.flatMap((g) => g.distances), threshold ?? 0].filter((d) => d > 0);
   const floor = positive.length > 0 ? Math.min(...positive) / 2 : 1e-6;
   const values = groups.flatMap((g) => g.distances.map((d) => ({ group: g.name, category: g.category ?? g.name, distance: Math.max(d, floor) })));
   const boxed = new Set(groups.filter((g) => g.distances.length >= MIN_BOX).map((g) => g.name));

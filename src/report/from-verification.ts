@@ -1,16 +1,27 @@
 import { DEFAULT_STATISTIC } from '../fingerprints/calibrate.js';
-import type { Fingerprint, SuspectResult } from '../fingerprints/types.js';
+import { peerStatistic } from '../fingerprints/peer-fingerprint.js';
+import type { AnyFingerprint, AnySuspectResult, Fingerprint, PeerFingerprintBundle, PeerSuspectResult, SuspectResult } from '../fingerprints/types.js';
 import { renderVerifyReport } from './verify-report.js';
-import type { ReportMatrix, VerifyReport } from './verify-report.js';
+import type { PeerVerifyReport, ReportMatrix, SacVerifyReport, VerifyReport } from './verify-report.js';
 import { writeReport } from './write-report.js';
 
-type ReportedSuspect = SuspectResult & { readonly group?: string };
+type Grouped<T> = T & { readonly group?: string };
+type ReportedSuspect = Grouped<SuspectResult>;
 
 /**
- * The report of one verification: the victim's matrix beside the first suspect of each verdict
- * (e.g. one stolen, one independent), so a reader sees what "keeps the pattern" means.
+ * The report of one verification. SAC: the victim's matrix beside the first suspect of each verdict
+ * (e.g. one stolen, one independent), so a reader sees what "keeps the pattern" means. Peer methods
+ * have no matrices: their report shows the scores table and the decision statistic only.
  */
-export function verifyReportFrom(fp: Fingerprint, results: readonly ReportedSuspect[], title = 'Lineage verification report'): VerifyReport {
+export function verifyReportFrom(fp: Fingerprint, results: readonly ReportedSuspect[], title?: string): VerifyReport;
+export function verifyReportFrom(fp: PeerFingerprintBundle, results: readonly Grouped<PeerSuspectResult>[], title?: string): VerifyReport;
+export function verifyReportFrom(fp: AnyFingerprint, results: readonly Grouped<AnySuspectResult>[], title?: string): VerifyReport;
+export function verifyReportFrom(fp: AnyFingerprint, results: readonly Grouped<AnySuspectResult>[], title = 'Lineage verification report'): VerifyReport {
+  // The overloads pair a fingerprint with the results `verify` gave for it.
+  return fp.kind === 'peer' ? peerReport(fp, results as readonly Grouped<PeerSuspectResult>[], title) : sacReport(fp, results as readonly ReportedSuspect[], title);
+}
+
+function sacReport(fp: Fingerprint, results: readonly ReportedSuspect[], title: string): SacVerifyReport {
   const { manifest: m, calibration } = fp;
   const n = fp.samples.count;
   const firstOfVerdict = new Map<string, ReportedSuspect>();
@@ -34,6 +45,38 @@ export function verifyReportFrom(fp: Fingerprint, results: readonly ReportedSusp
   };
 }
 
-export async function writeVerifyReport(path: string, fp: Fingerprint, results: readonly ReportedSuspect[], title?: string): Promise<void> {
+function peerReport(fp: PeerFingerprintBundle, results: readonly Grouped<PeerSuspectResult>[], title: string): PeerVerifyReport {
+  const { manifest: m, calibration } = fp;
+  const statistic = calibration?.statistic ?? results[0]?.statistic ?? '';
+  return {
+    kind: 'peer',
+    title,
+    createdAt: new Date().toISOString(),
+    method: fp.method,
+    params: {
+      ...fp.meta.params,
+      inputs: fp.inputs.count,
+      inputSize: `${fp.inputs.width}×${fp.inputs.height}`,
+      seedsFrom: m.pool.origin,
+      seeds: m.pool.samples,
+      seed: m.pool.seed,
+      victimQueriesToBuild: fp.meta.queriesToBuild,
+      secondsToBuild: fp.meta.seconds,
+    },
+    victim: { source: m.victim.source, spec: m.victim.spec },
+    suspects: results,
+    statistic,
+    ...(calibration ? {
+      threshold: calibration.fit.threshold,
+      calibration: calibration.models.map((c) => ({ ...c, value: peerStatistic(c.scores, statistic).value })),
+    } : {}),
+    matrices: [],
+  };
+}
+
+export function writeVerifyReport(path: string, fp: Fingerprint, results: readonly ReportedSuspect[], title?: string): Promise<void>;
+export function writeVerifyReport(path: string, fp: PeerFingerprintBundle, results: readonly Grouped<PeerSuspectResult>[], title?: string): Promise<void>;
+export function writeVerifyReport(path: string, fp: AnyFingerprint, results: readonly Grouped<AnySuspectResult>[], title?: string): Promise<void>;
+export async function writeVerifyReport(path: string, fp: AnyFingerprint, results: readonly Grouped<AnySuspectResult>[], title?: string): Promise<void> {
   await writeReport(path, await renderVerifyReport(verifyReportFrom(fp, results, title)));
 }

@@ -29,6 +29,16 @@ export function htmlTable(header: readonly string[], rows: readonly (readonly st
   return `<table${tableClass}><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
+/** SVG charts side by side, one figure each. */
+export function chartRow(svgs: readonly string[]): string {
+  return `<div class="charts">${svgs.map((svg) => `<figure>${svg}</figure>`).join('')}</div>`;
+}
+
+/** Each warning in a highlighted box (text is escaped here). */
+export function warningBoxes(warnings: readonly string[]): string {
+  return warnings.map((w) => `<div class="warning">⚠ ${escapeHtml(w)}</div>`).join('');
+}
+
 /** A coloured label for a verdict or other category. */
 export function badge(category: string): string {
   const colour = CATEGORY_COLOURS[category] ?? '#57606a';

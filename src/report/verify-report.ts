@@ -1,98 +1,161 @@
 import { scoreOf } from '../fingerprints/types.js';
-import type { FingerprintQuality, Scores, Statistic, Verdict } from '../fingerprints/types.js';
+import type { FingerprintQuality, PValues, Scores, Statistic, Verdict } from '../fingerprints/types.js';
+import type { PeerScore } from '../fingerprints/peers/types.js';
 import { distanceStripChart, type DistanceGroup } from './distance-chart.js';
 import { heatmapChart, downsampleMatrix, type SquareMatrix } from './heatmap-chart.js';
 import { badge, escapeHtml, formatNumber, htmlPage, htmlTable } from './html.js';
 import { shortLabels } from './labels.js';
 
-/** One verified suspect (a fingerprints SuspectResult fits as is). */
-export interface ReportSuspect extends Scores {
+interface SuspectCommon {
   readonly source: string;
   readonly verdict: Verdict;
-  /** One-sided p-values against the calibration distances (t-test, rank test). */
-  readonly pValue?: { readonly t: number; readonly rank: number };
+  /** One-sided p-values against the calibration models. */
+  readonly pValue?: PValues;
   readonly queries: number;
   readonly group?: string;
+}
+
+/** One suspect verified with a SAC fingerprint (a fingerprints SuspectResult fits as is). */
+export interface ReportSuspect extends SuspectCommon, Scores {}
+
+/** One suspect verified with a peer fingerprint (a fingerprints PeerSuspectResult fits as is). */
+export interface PeerReportSuspect extends SuspectCommon {
+  readonly scores: readonly PeerScore[];
+  /** The value of the decision statistic. */
+  readonly value: number;
 }
 
 export interface ReportMatrix extends SquareMatrix {
   readonly label: string;
 }
 
-/** Everything a verification report shows. */
-export interface VerifyReport {
+interface ReportCommon {
   readonly title: string;
   readonly createdAt: string;
   readonly method: string;
   readonly params: Readonly<Record<string, unknown>>;
   readonly victim: { readonly source: string; readonly spec: object };
-  readonly suspects: readonly ReportSuspect[];
-  /** The statistic the threshold applies to and the verdicts were decided on. */
-  readonly statistic: Statistic;
   readonly threshold?: number;
-  /** Independent models the threshold was fitted on, with their scores. */
-  readonly calibration?: readonly (Scores & { readonly source: string })[];
-  /** Correlation matrices to show side by side (victim first, then e.g. one stolen, one independent). */
+  /** Correlation matrices to show side by side (victim first, then e.g. one stolen, one independent); none for peer methods. */
   readonly matrices: readonly ReportMatrix[];
   readonly quality?: FingerprintQuality;
 }
+
+/** Everything a verification report with a SAC fingerprint shows. */
+export interface SacVerifyReport extends ReportCommon {
+  readonly kind?: 'sac';
+  readonly suspects: readonly ReportSuspect[];
+  /** The statistic the threshold applies to and the verdicts were decided on. */
+  readonly statistic: Statistic;
+  /** Independent models the threshold was fitted on, with their scores. */
+  readonly calibration?: readonly (Scores & { readonly source: string })[];
+}
+
+/** Everything a verification report with a peer fingerprint shows: scores, no correlation matrices. */
+export interface PeerVerifyReport extends ReportCommon {
+  readonly kind: 'peer';
+  readonly suspects: readonly PeerReportSuspect[];
+  /** The method's decision statistic (lower = stolen). */
+  readonly statistic: string;
+  readonly calibration?: readonly { readonly source: string; readonly scores: readonly PeerScore[]; readonly value: number }[];
+}
+
+export type VerifyReport = SacVerifyReport | PeerVerifyReport;
+
+const STATISTIC_NAME: Record<Statistic, string> = { distance: 'Distance', pearson: 'Pearson distance' };
 
 const STATISTIC_NOTE: Record<Statistic, string> = {
   distance: 'Distance = mean |C<sub>victim</sub> − C<sub>suspect</sub>| over the N×N sample-correlation matrices (the SAC papers\' statistic).',
   pearson: 'Pearson distance = 1 − Pearson correlation of the off-diagonal entries of C<sub>victim</sub> and C<sub>suspect</sub> (scale-free).',
 };
 
+/**
+ * What the page shows per model, whatever the method: named score columns (headers are plain
+ * text) and the value of the decision statistic.
+ */
+interface ScoreView {
+  readonly columns: readonly string[];
+  readonly statisticName: string;
+  /** HTML. */
+  readonly note: string;
+  readonly suspects: readonly { readonly suspect: SuspectCommon; readonly values: readonly number[]; readonly decision: number }[];
+  readonly calibration: readonly { readonly source: string; readonly values: readonly number[]; readonly decision: number }[];
+}
+
+function scoreView(r: VerifyReport): ScoreView {
+  if (r.kind === 'peer') {
+    const named = r.suspects[0]?.scores ?? r.calibration?.[0]?.scores ?? [];
+    const values = (scores: readonly PeerScore[]) => scores.map((s) => s.value);
+    return {
+      columns: named.map((s) => `${s.name} (${s.stolenWhen} ⇒ stolen)`),
+      statisticName: r.statistic,
+      note: `${escapeHtml(r.method)} scores the suspect's outputs on the fingerprint's query inputs; the decision statistic is `
+        + `${escapeHtml(r.statistic)} (lower ⇒ stolen). A peer fingerprint has no correlation matrices, so none are shown.`,
+      suspects: r.suspects.map((s) => ({ suspect: s, values: values(s.scores), decision: s.value })),
+      calibration: (r.calibration ?? []).map((c) => ({ source: c.source, values: values(c.scores), decision: c.value })),
+    };
+  }
+  const both = (s: Scores) => [s.distance, s.pearsonDistance];
+  return {
+    columns: [STATISTIC_NAME.distance, STATISTIC_NAME.pearson],
+    statisticName: STATISTIC_NAME[r.statistic],
+    note: STATISTIC_NOTE[r.statistic],
+    suspects: r.suspects.map((s) => ({ suspect: s, values: both(s), decision: scoreOf(s, r.statistic) })),
+    calibration: (r.calibration ?? []).map((c) => ({ source: c.source, values: both(c), decision: scoreOf(c, r.statistic) })),
+  };
+}
+
 const VERDICTS: readonly Verdict[] = ['stolen', 'inconclusive', 'independent'];
 
 /** The report as one self-contained HTML page: inline CSS and SVG charts, no scripts, no network. */
 export async function renderVerifyReport(r: VerifyReport): Promise<string> {
-  const [distanceSvg, ...heatmapSvgs] = await Promise.all([distanceChart(r), ...heatmaps(r.matrices)]);
+  const view = scoreView(r);
+  const [distanceSvg, ...heatmapSvgs] = await Promise.all([distanceChart(view, r.threshold), ...heatmaps(r.matrices)]);
   const body = [
     `<header><h1>${escapeHtml(r.title)}</h1><div class="meta">${escapeHtml(r.createdAt)} · method ${escapeHtml(r.method)} · victim <code>${escapeHtml(r.victim.source)}</code></div></header>`,
-    `<section class="card summary">${summary(r)}</section>`,
-    `<h2>Suspects</h2>${suspectTable(r.suspects)}`,
-    `<h2>${r.statistic === 'pearson' ? 'Pearson distance' : 'Distance'} to the victim (the decision statistic)</h2><div class="charts"><figure>${distanceSvg}</figure></div>`
-      + `<p class="note">${STATISTIC_NOTE[r.statistic]} Derived models sit left of the threshold; independent ones (grey: the calibration models) to the right.</p>`,
+    `<section class="card summary">${summary(r, view)}</section>`,
+    `<h2>Suspects</h2>${suspectTable(view)}`,
+    `<h2>${escapeHtml(view.statisticName)} to the victim (the decision statistic)</h2><div class="charts"><figure>${distanceSvg}</figure></div>`
+      + `<p class="note">${view.note} Derived models sit left of the threshold; independent ones (grey: the calibration models) to the right.</p>`,
     heatmapSvgs.length === 0 ? '' : `<h2>Correlation matrices</h2><div class="charts">${heatmapSvgs.map((svg) => `<figure>${svg}</figure>`).join('')}</div>`
       + '<p class="note">C[i][j] for every pair of fingerprint samples, on one colour scale. A derived model keeps the victim\'s pattern.</p>',
     r.quality ? `<h2>Fingerprint quality</h2>${qualitySection(r.quality)}` : '',
-    `<h2>Parameters</h2>${parameterSection(r)}`,
+    `<h2>Parameters</h2>${parameterSection(r, view)}`,
     `<footer>Generated by Lineage on ${escapeHtml(r.createdAt)}. This file is self-contained: it loads nothing from the network.</footer>`,
   ];
   return htmlPage(r.title, body.join('\n'));
 }
 
-function summary(r: VerifyReport): string {
+function summary(r: VerifyReport, view: ScoreView): string {
   const counts = VERDICTS.map((v) => [v, r.suspects.filter((s) => s.verdict === v).length] as const).filter(([, n]) => n > 0);
-  const rule = r.threshold === undefined ? '' : ` Threshold: ${r.statistic === 'pearson' ? 'Pearson distance' : 'distance'} ≤ ${escapeHtml(formatNumber(r.threshold))} ⇒ stolen.`;
+  const rule = r.threshold === undefined ? '' : ` Threshold: ${escapeHtml(view.statisticName)} ≤ ${escapeHtml(formatNumber(r.threshold))} ⇒ stolen.`;
   const parts = counts.map(([v, n]) => `${n} ${badge(v)}`).join(' · ');
   return `<strong>${r.suspects.length} suspect${r.suspects.length === 1 ? '' : 's'} checked:</strong> ${parts || 'none'}.${rule}`;
 }
 
-function suspectTable(suspects: readonly ReportSuspect[]): string {
-  const hasGroups = suspects.some((s) => s.group !== undefined);
-  const header = ['Suspect', ...(hasGroups ? ['Group'] : []), 'Distance', 'Pearson distance', 'p (t-test)', 'p (rank)', 'Queries', 'Verdict'];
-  const rows = suspects.map((s) => [
+function suspectTable(view: ScoreView): string {
+  const hasGroups = view.suspects.some(({ suspect }) => suspect.group !== undefined);
+  const header = ['Suspect', ...(hasGroups ? ['Group'] : []), ...view.columns, 'p (t-test)', 'p (rank)', 'Queries', 'Verdict'];
+  const rows = view.suspects.map(({ suspect: s, values }) => [
     `<code>${escapeHtml(s.source)}</code>`,
     ...(hasGroups ? [escapeHtml(s.group ?? '')] : []),
-    formatNumber(s.distance),
-    formatNumber(s.pearsonDistance),
+    ...values.map(formatNumber),
     formatNumber(s.pValue?.t),
     formatNumber(s.pValue?.rank),
     String(s.queries),
     badge(s.verdict),
   ]);
   const first = hasGroups ? 2 : 1;
-  return htmlTable(header, rows, { numeric: [first, first + 1, first + 2, first + 3, first + 4] });
+  return htmlTable(header, rows, { numeric: Array.from({ length: view.columns.length + 3 }, (_, k) => first + k) });
 }
 
-function distanceChart(r: VerifyReport): Promise<string> {
-  const labels = shortLabels(r.suspects.map((s) => s.source));
-  const groups: DistanceGroup[] = r.suspects.map((s, k) => ({ name: labels[k]!, distances: [scoreOf(s, r.statistic)], category: s.verdict }));
-  if (r.calibration?.length) {
-    groups.push({ name: 'calibration models', distances: r.calibration.map((c) => scoreOf(c, r.statistic)), category: 'calibration' });
+function distanceChart(view: ScoreView, threshold: number | undefined): Promise<string> {
+  const labels = shortLabels(view.suspects.map(({ suspect }) => suspect.source));
+  const groups: DistanceGroup[] = view.suspects.map(({ suspect, decision }, k) => ({ name: labels[k]!, distances: [decision], category: suspect.verdict }));
+  if (view.calibration.length > 0) {
+    groups.push({ name: 'calibration models', distances: view.calibration.map((c) => c.decision), category: 'calibration' });
   }
-  return distanceStripChart(groups, r.threshold);
+  return distanceStripChart(groups, threshold, `${view.statisticName} to the victim`);
 }
 
 const HEATMAP_CELLS = 100;
@@ -120,7 +183,7 @@ function qualitySection(q: FingerprintQuality): string {
   return htmlTable(['Measure', 'Value'], rows, { className: 'kv', numeric: [1] }) + warnings;
 }
 
-function parameterSection(r: VerifyReport): string {
+function parameterSection(r: VerifyReport, view: ScoreView): string {
   const show = (v: unknown) => escapeHtml(typeof v === 'string' ? v : JSON.stringify(v));
   const rows: string[][] = [
     ['method', escapeHtml(r.method)],
@@ -129,8 +192,10 @@ function parameterSection(r: VerifyReport): string {
     ...Object.entries(r.params).map(([k, v]) => [escapeHtml(k), show(v)]),
     ...(r.threshold === undefined ? [] : [['threshold', formatNumber(r.threshold)]]),
   ];
-  const calibration = r.calibration?.length
-    ? `<h2>Calibration models</h2>${htmlTable(['Independent model', 'Distance', 'Pearson distance'], r.calibration.map((c) => [`<code>${escapeHtml(c.source)}</code>`, formatNumber(c.distance), formatNumber(c.pearsonDistance)]), { numeric: [1, 2] })}`
+  const calibration = view.calibration.length > 0
+    ? `<h2>Calibration models</h2>${htmlTable(['Independent model', ...view.columns],
+      view.calibration.map((c) => [`<code>${escapeHtml(c.source)}</code>`, ...c.values.map(formatNumber)]),
+      { numeric: view.columns.map((_, k) => k + 1) })}`
     : '';
   return htmlTable(['Parameter', 'Value'], rows, { className: 'kv' }) + calibration;
 }

@@ -62,7 +62,7 @@ function checkRule(rule: ThresholdRule): void {
  * error. (For n ≤ 10 that is always mean − 3·sd: no value can lie more than sd·(n − 1)/√n < 3·sd
  * below the mean (Samuelson's inequality); the quantile takes over only with more models and a
  * heavy lower tail.) When the independent distances are so spread out that this is ≤ 0 (it would call
- * nothing stolen), the fallback is half the smallest independent distance: derived copies
+ * nothing stolen), or not spread at all, the fallback is half the smallest independent distance: derived copies
  * typically sit one to two orders of magnitude closer to the victim than any independent model
  * (METHODS.md §2: 0.003–0.01 against 0.59–0.72), so halfway to zero still catches them while
  * staying clear of every independent model seen.
@@ -81,7 +81,9 @@ export function fitThreshold(independentDistances: ArrayLike<number>, rule: Thre
   if (rule.kind === 'sigma') return { threshold: sigmaRule(rule.k), rule: ruleName(rule), ...stats };
   const q = quantile(independentDistances, DEFAULT_Q);
   const s = sigmaRule(DEFAULT_K);
-  if (Math.min(q, s) > 0) {
+  // With no spread (every independent model scored the same, as discrete peer statistics often do)
+  // both rules land on that value, which would call the independent models themselves stolen.
+  if (Math.min(q, s) > 0 && stats.sd > 0) {
     const chosen: ThresholdRule = q <= s ? { kind: 'quantile', q: DEFAULT_Q } : { kind: 'sigma', k: DEFAULT_K };
     return { threshold: Math.min(q, s), rule: `default: ${ruleName(chosen)}`, ...stats };
   }

@@ -1,19 +1,6 @@
-/**
- * Entry point of a training worker process (started by src/train/pool.ts): runs the jobs it is sent,
- * one at a time, reporting progress and the result back over IPC.
- */
-import { errorMessage, isLineageError } from '../errors.js';
+/** Entry point of a training worker process (started by ./pool.ts): runs the jobs it is sent, one at a time. */
 import { runTrainingJob, type TrainingJob } from './job.js';
-import type { WorkerMessage } from './pool.js';
+import type { TrainProgress, TrainResult } from './loop.js';
+import { serveJobs } from './worker-pool.js';
 
-function send(message: WorkerMessage): void {
-  process.send!(message);
-}
-
-process.on('message', (job: TrainingJob) => {
-  runTrainingJob(job, (progress) => send({ type: 'progress', progress })).then(
-    (result) => send({ type: 'done', result }),
-    (e: unknown) => send({ type: 'error', message: errorMessage(e), ...(isLineageError(e) && e.hint !== undefined ? { hint: e.hint } : {}) }),
-  );
-});
-process.on('disconnect', () => process.exit(0));
+serveJobs<TrainingJob, TrainProgress, TrainResult>(runTrainingJob);

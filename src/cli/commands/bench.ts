@@ -1,24 +1,21 @@
 import { Command, Option } from 'commander';
-import { runBench, writeBench } from '../../bench/bench.js';
-import { DEFAULT_BENCH_SETTINGS } from '../../bench/evaluate.js';
-import { parseSweep, runSweep, writeSweep } from '../../bench/sweep.js';
-import type { MethodResult } from '../../bench/types.js';
-import { LineageError } from '../../errors.js';
-import { SAC_METHODS, STATISTICS } from '../../fingerprints/types.js';
-import type { SacMethodName, Statistic } from '../../fingerprints/types.js';
+import { DEFAULT_BENCH_SETTINGS, parseMethods } from '../../bench/settings.js';
+import type { MethodResult, RuleRates } from '../../bench/types.js';
+import { FINGERPRINT_METHODS, STATISTICS } from '../../fingerprints/types.js';
+import type { Statistic } from '../../fingerprints/types.js';
 import { num, table } from '../format.js';
 import { intOption } from '../parse.js';
 import { ProgressBars } from '../progress.js';
 
 export function benchCommand(): Command {
   return new Command('bench')
-    .description('benchmark fingerprinting methods on a model zoo: AUC, TPR at 1 % FPR, F1 and p-values per attack group')
+    .description('benchmark fingerprinting methods on a model zoo: AUC, TPR at 1 % FPR, F1, p-values and cost per method and attack group')
     .argument('<zoo>', 'zoo folder (made by `lineage zoo`)')
-    .option('--methods <list>', `comma-separated methods (${SAC_METHODS.join(', ')})`, DEFAULT_BENCH_SETTINGS.methods.join(','))
-    .option('--samples <n>', 'fingerprint samples N', String(DEFAULT_BENCH_SETTINGS.samples))
+    .option('--methods <list>', `comma-separated methods (${FINGERPRINT_METHODS.join(', ')}), or all; a white-box peer method is skipped, with a warning, unless the victim is a TF.js model`, DEFAULT_BENCH_SETTINGS.methods.join(','))
+    .option('--samples <n>', 'fingerprint size N: SAC samples, peer seeds (DeepCore: ⌈N / classes⌉ seeds, about N core points)', String(DEFAULT_BENCH_SETTINGS.samples))
     .option('--seed <n>', 'seed of the samples and of the calibration/test split', String(DEFAULT_BENCH_SETTINGS.seed))
-    .addOption(new Option('--statistic <name>', 'statistic of the threshold, F1 and p-values (AUCs are given for both)').choices(STATISTICS).default(DEFAULT_BENCH_SETTINGS.statistic))
-    .option('--sweep <param=values>', 'vary one parameter: samples=25,50,100 | severity=1,2,3,4,5 | kernel=cosine,half-cosine,rbf | output=raw,label')
+    .addOption(new Option('--statistic <name>', 'SAC statistic of the threshold, F1 and p-values (AUCs are given for both; peer methods decide on their first statistic)').choices(STATISTICS).default(DEFAULT_BENCH_SETTINGS.statistic))
+    .option('--sweep <param=values>', 'vary one parameter: samples=25,50,100 | severity=1,2,3,4,5 | kernel=cosine,half-cosine,rbf | output=raw,label (all but samples are SAC parameters: peer methods keep one fingerprint across such a sweep)')
     .option('--out <dir>', 'where results.json and report.html (or sweep.json) go', 'lineage-bench')
     .option('--json', 'print the summary as JSON')
     .action(async (zoo: string, flags) => {
@@ -29,41 +26,34 @@ export function benchCommand(): Command {
         statistic: flags.statistic as Statistic,
       };
       const bars = new ProgressBars();
+      // Loaded here, not at the top: they pull in TF.js and ONNX Runtime, which `lineage --help` does not need.
       if (flags.sweep) {
+        const { parseSweep, runSweep, writeSweep } = await import('../../bench/sweep.js');
         const sweep = parseSweep(flags.sweep);
         const result = await runSweep(zoo, sweep, { ...settings, onProgress: bars.report });
         bars.stop();
         const path = await writeSweep(flags.out, result);
         result.warnings.forEach((w) => console.error(`warning: ${w}`));
         if (flags.json) return console.log(JSON.stringify({ ...result, points: result.points.map((p) => ({ ...p, methods: p.methods.map(summaryOf) })), file: path }, null, 2));
-        const rows = result.points.flatMap((p) => aucRows(p.methods).map((row) => [`${result.key}=${p.value}`, ...row]));
-        console.log(table(['setting', ...aucHeader(result.points[0]!.methods)], rows));
+        const methods = result.points.flatMap((p) => p.methods);
+        const rows = result.points.flatMap((p) => aucRows(p.methods, negativeGroups(methods)).map((row) => [`${result.key}=${p.value}`, ...row]));
+        console.log(table(['setting', ...aucHeader(negativeGroups(methods))], rows));
         console.log(`\n${num(result.wallSeconds)} s; written to ${path}`);
         return;
       }
+      const { runBench, writeBench } = await import('../../bench/bench.js');
       const run = await runBench(zoo, { ...settings, onProgress: bars.report });
       bars.stop();
       const paths = await writeBench(flags.out, run);
       const r = run.result;
       r.warnings.forEach((w) => console.error(`warning: ${w}`));
       if (flags.json) return console.log(JSON.stringify({ ...r, methods: r.methods.map(summaryOf), files: paths }, null, 2));
-      console.log(table(metricsHeader(r.methods), metricsRows(r.methods)));
+      const negatives = negativeGroups(r.methods);
+      console.log(table([...aucHeader(negatives), ...negatives.map((g) => `TPR@1% ${g}`), 'F1', 'p (Welch)', 'p (M-W)'], metricsRows(r.methods, negatives)));
       console.log('');
-      for (const m of r.methods) {
-        const threshold = m.threshold ? `threshold ${num(m.threshold.threshold)} (${m.threshold.rule}, n = ${m.threshold.n})` : 'no threshold (fewer than 2 independent models)';
-        console.log(`${m.method}: fingerprint ${num(m.fingerprint.seconds)} s, ${m.fingerprint.victimQueries} victim queries; ${m.queriesPerVerification} queries per verification; ${threshold}`);
-      }
-      console.log(`\nN = ${r.settings.samples}, seed ${r.settings.seed}, decisions on ${r.settings.statistic}; ${num(r.wallSeconds)} s. Written: ${paths.results}, ${paths.report}`);
+      for (const m of r.methods) console.log(costLine(m));
+      console.log(`\nN = ${r.settings.samples}, seed ${r.settings.seed}, SAC decisions on ${r.settings.statistic}; ${num(r.wallSeconds)} s. Written: ${paths.results}, ${paths.report}`);
     });
-}
-
-function parseMethods(text: string): SacMethodName[] {
-  const methods = text.split(',').map((m) => m.trim());
-  const unknown = methods.filter((m) => !(SAC_METHODS as readonly string[]).includes(m));
-  if (methods.length === 0 || unknown.length > 0) {
-    throw new LineageError(`unknown method${unknown.length === 1 ? '' : 's'} in --methods: ${unknown.join(', ') || '(none given)'}`, `use a comma-separated list of ${SAC_METHODS.join(', ')}`);
-  }
-  return [...new Set(methods)] as SacMethodName[];
 }
 
 /** A method's result without the per-model rows. */
@@ -71,36 +61,35 @@ function summaryOf({ models: _models, ...rest }: MethodResult) {
   return rest;
 }
 
-const negativeGroups = (methods: readonly MethodResult[]) => methods[0]?.groups[0]?.against.map((a) => a.group) ?? [];
+const negativeGroups = (methods: readonly MethodResult[]) => [...new Set(methods.flatMap((m) => m.groups.flatMap((g) => g.against.map((a) => a.group))))];
 
-function aucHeader(methods: readonly MethodResult[]): string[] {
-  return ['method', 'group', 'n', ...negativeGroups(methods).flatMap((g) => [`AUC ${g} (pearson)`, `AUC ${g} (distance)`])];
+function aucHeader(negatives: readonly string[]): string[] {
+  return ['method', 'statistic', 'group', 'n', ...negatives.map((g) => `AUC ${g}`)];
 }
 
-function aucRows(methods: readonly MethodResult[]): string[][] {
-  const negatives = negativeGroups(methods);
+/** One row per method × attack group, on the method's decision statistic. */
+function aucRows(methods: readonly MethodResult[], negatives: readonly string[]): string[][] {
   return methods.flatMap((m) => m.groups.map((g) => [
-    m.method, g.group, String(g.count),
-    ...negatives.flatMap((neg) => {
-      const a = g.against.find((x) => x.group === neg);
-      return [num(a?.auc.pearson), num(a?.auc.distance)];
-    }),
+    m.method, m.decisionStatistic, g.group, String(g.count),
+    ...negatives.map((neg) => num(g.against.find((x) => x.group === neg)?.auc[m.decisionStatistic])),
   ]));
 }
 
-function metricsHeader(methods: readonly MethodResult[]): string[] {
-  return [...aucHeader(methods), ...negativeGroups(methods).map((g) => `TPR@1% ${g}`), 'F1', 'p (Welch)', 'p (M-W)'];
+function metricsRows(methods: readonly MethodResult[], negatives: readonly string[]): string[][] {
+  const auc = aucRows(methods, negatives);
+  return methods.flatMap((m) => m.groups.map((g) => [g, m] as const)).map(([g, m], k) => [
+    ...auc[k]!,
+    ...negatives.map((neg) => num(g.against.find((x) => x.group === neg)?.tprAt1pct[m.decisionStatistic])),
+    num(g.f1?.f1), num(g.welch?.p), num(g.mannWhitney.p),
+  ]);
 }
 
-function metricsRows(methods: readonly MethodResult[]): string[][] {
-  const negatives = negativeGroups(methods);
-  const auc = aucRows(methods);
-  return methods.flatMap((m) => m.groups).map((g, k) => {
-    const statistic = methods.find((m) => m.groups.includes(g))!.statistic;
-    return [
-      ...auc[k]!,
-      ...negatives.map((neg) => num(g.against.find((x) => x.group === neg)?.tprAt1pct[statistic])),
-      num(g.f1?.f1), num(g.welch?.p), num(g.mannWhitney.p),
-    ];
-  });
+function costLine(m: MethodResult): string {
+  const threshold = m.threshold ? `threshold ${num(m.threshold.threshold)} (${m.threshold.rule}, n = ${m.threshold.n})` : 'no threshold (fewer than 2 independent models)';
+  const cost = `${m.method}: fingerprint ${num(m.fingerprint.seconds)} s, ${m.fingerprint.victimQueries} victim queries to build; ${m.queriesPerVerification} queries per verification; ${threshold}`;
+  if (!m.identification) return cost;
+  const { clustering, similarity } = m.identification;
+  return `${cost}\n  MIR / FIR: clustering ${rates(clustering)}${similarity ? `; similarity at the threshold ${rates(similarity)}` : ''}`;
 }
+
+const rates = (r: RuleRates) => `${num(r.overall.missed)} / ${num(r.overall.falseIdentification)}${r.homologous ? ` (homologous FIR ${num(r.homologous.falseIdentification)})` : ''}`;

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { DEMO_VICTIM, runDemo } from '../../demo/demo.js';
 import { num, table } from '../format.js';
 import { intOption } from '../parse.js';
 import { ProgressBars } from '../progress.js';
@@ -13,6 +12,8 @@ export function demoCommand(): Command {
     .option('--out <dir>', 'where the bundle, derived copies and report.html go', 'lineage-demo')
     .option('--json', 'print JSON')
     .action(async (flags) => {
+      // Loaded here, not at the top: the demo pulls in TF.js, ONNX Runtime and sharp, which `lineage --help` does not need.
+      const { DEMO_VICTIM, runDemo } = await import('../../demo/demo.js');
       const bars = new ProgressBars();
       const result = await runDemo({
         outDir: flags.out,

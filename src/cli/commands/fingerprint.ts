@@ -1,60 +1,85 @@
 import { Command, Option } from 'commander';
-import { saveFingerprint } from '../../fingerprints/bundle.js';
-import { fingerprint } from '../../fingerprints/fingerprint.js';
-import { SAC_METHODS } from '../../fingerprints/types.js';
-import type { SacMethodName } from '../../fingerprints/types.js';
+import { costOf, FINGERPRINT_METHODS, METHOD_SUMMARIES } from '../../fingerprints/types.js';
+import type { AnyFingerprint, MethodName } from '../../fingerprints/types.js';
 import type { Kernel } from '../../stats/correlation.js';
 import { num } from '../format.js';
 import { addModelOptions, modelOptionsFrom } from '../model-options.js';
-import { ProgressBars } from '../progress.js';
 import { intOption } from '../parse.js';
 
+/** Commander options that apply to the SAC methods only; passed on only when given, so that a peer method can refuse them. */
+const SAC_ONLY = ['kernel', 'severity', 'transpose', 'labelOnly', 'allowDegenerate'] as const;
+
 export function fingerprintCommand(): Command {
-  return addModelOptions(
+  const command = addModelOptions(
     new Command('fingerprint')
       .description("make a fingerprint bundle of the victim model from the owner's own images")
       .argument('<victim>', 'victim model: .onnx file, TF.js model directory or model.json, builtin:<name>, or http(s) URL')
       .requiredOption('--data <dir>', 'images to draw samples from: class folders, a flat folder, an images.u8 dataset or LFW')
       .requiredOption('--out <bundle>', 'fingerprint bundle file to write')
       .option('--face-crop [side]', 'LFW folders: crop the centred face box first (default 128 px of the 250 px photos)')
-      .addOption(new Option('--method <method>', 'sample set').choices(SAC_METHODS).default('sac-jc'))
-      .option('--samples <n>', 'number of samples N', '100')
+      .addOption(new Option('--method <method>', `fingerprinting method:\n${FINGERPRINT_METHODS.map((m) => `  ${m}: ${METHOD_SUMMARIES[m]}`).join('\n')}\n`)
+        .choices(FINGERPRINT_METHODS).default('sac-jc'))
+      .option('-n, --samples <n>', 'number of samples N (peer methods: seed images drawn from --data)', '100')
       .option('--seed <n>', 'seed for every random choice', '1')
-      .addOption(new Option('--kernel <kernel>', 'correlation kernel: 1−cos, (1−cos)/2 or RBF').choices(['cosine', 'half-cosine', 'rbf']).default('cosine'))
-      .option('--severity <1-5>', 'SAC-JC JPEG severity (quality 25/18/15/10/7)', '1')
+      .addOption(new Option('--kernel <kernel>', 'SAC: correlation kernel, 1−cos (default), (1−cos)/2 or RBF').choices(['cosine', 'half-cosine', 'rbf']))
+      .option('--severity <1-5>', 'SAC-JC: JPEG severity, quality 25/18/15/10/7 (default 1)')
       .option('--transpose', 'SAC-m: store samples transposed (H↔W) like the reference code')
-      .option('--label-only', 'compare predicted labels only (for suspects whose API returns a class)')
-      .option('--allow-degenerate', "keep a fingerprint even if the victim's outputs barely differ between samples")
+      .option('--label-only', 'SAC: compare predicted labels only (for suspects whose API returns a class)')
+      .option('--allow-degenerate', "SAC: keep a fingerprint even if the victim's outputs barely differ between samples")
       .option('--json', 'print a JSON summary'),
-  ).action(async (victim: string, flags) => {
+  );
+  return command.action(async (victim: string, flags) => {
+    const [{ fingerprint }, { saveFingerprint }, { ProgressBars }] = await Promise.all([
+      import('../../fingerprints/fingerprint.js'),
+      import('../../fingerprints/bundle.js'),
+      import('../progress.js'),
+    ]);
+    const given = (key: (typeof SAC_ONLY)[number]) => command.getOptionValueSource(key) === 'cli';
     const bars = new ProgressBars();
     const fp = await fingerprint(victim, {
       data: flags.data,
       ...(flags.faceCrop !== undefined ? { faceCrop: flags.faceCrop === true ? true : intOption(flags.faceCrop, '--face-crop') } : {}),
-      method: flags.method as SacMethodName,
+      method: flags.method as MethodName,
       samples: intOption(flags.samples, '--samples'),
       seed: intOption(flags.seed, '--seed'),
-      kernel: flags.kernel as Kernel,
-      jpegSeverity: intOption(flags.severity, '--severity'),
-      transpose: Boolean(flags.transpose),
-      outputMode: flags.labelOnly ? 'label' : 'raw',
-      allowDegenerate: Boolean(flags.allowDegenerate),
+      ...(given('kernel') ? { kernel: flags.kernel as Kernel } : {}),
+      ...(given('severity') ? { jpegSeverity: intOption(flags.severity, '--severity') } : {}),
+      ...(given('transpose') ? { transpose: true } : {}),
+      ...(given('labelOnly') ? { outputMode: 'label' as const } : {}),
+      ...(given('allowDegenerate') ? { allowDegenerate: true } : {}),
       model: modelOptionsFrom(flags),
       onProgress: bars.report,
     });
     bars.stop();
     await saveFingerprint(flags.out, fp);
-    const { manifest } = fp;
-    const q = manifest.quality;
-    if (flags.json) {
-      console.log(JSON.stringify({ bundle: flags.out, params: manifest.params, victim: manifest.victim, quality: q }, null, 2));
-    } else {
-      console.log(`fingerprint of ${victim} written to ${flags.out}`);
-      console.log(`  ${manifest.params.method}, N = ${manifest.samples.count} samples (${manifest.samples.width}×${manifest.samples.height}), ${manifest.victim.outputDim}-d outputs, kernel ${manifest.params.kernel}`);
-      console.log(`  victim matrix off-diagonal: mean ${num(q.spread.mean)}, sd ${num(q.spread.sd)}` +
-        (q.sameDifferentAuc !== undefined ? `; same/different-label AUC ${num(q.sameDifferentAuc)}` : ''));
-      console.log('  next: `lineage calibrate` it with independent models, then `lineage verify` suspects');
-    }
-    for (const w of q.warnings) console.error(`warning: ${w}`);
+    printSummary(victim, flags.out, fp, Boolean(flags.json));
   });
+}
+
+function printSummary(victim: string, out: string, fp: AnyFingerprint, json: boolean): void {
+  const cost = costOf(fp);
+  if (fp.kind === 'peer') {
+    const { pool, victim: info } = fp.manifest;
+    if (json) {
+      console.log(JSON.stringify({ bundle: out, kind: fp.kind, method: fp.method, inputs: fp.inputs.count, params: fp.meta.params, pool, victim: info, cost }, null, 2));
+      return;
+    }
+    console.log(`fingerprint of ${victim} written to ${out}`);
+    console.log(`  ${fp.method}, ${fp.inputs.count} query inputs (${fp.inputs.width}×${fp.inputs.height}) from ${pool.samples} seed images, ${info.outputDim}-d outputs`);
+  } else {
+    const { manifest: m } = fp;
+    const q = m.quality;
+    if (json) {
+      console.log(JSON.stringify({ bundle: out, kind: fp.kind, params: m.params, victim: m.victim, quality: q, cost }, null, 2));
+      q.warnings.forEach((w) => console.error(`warning: ${w}`));
+      return;
+    }
+    console.log(`fingerprint of ${victim} written to ${out}`);
+    console.log(`  ${m.params.method}, N = ${m.samples.count} samples (${m.samples.width}×${m.samples.height}), ${m.victim.outputDim}-d outputs, kernel ${m.params.kernel}`);
+    console.log(`  victim matrix off-diagonal: mean ${num(q.spread.mean)}, sd ${num(q.spread.sd)}` +
+      (q.sameDifferentAuc !== undefined ? `; same/different-label AUC ${num(q.sameDifferentAuc)}` : ''));
+    q.warnings.forEach((w) => console.error(`warning: ${w}`));
+  }
+  if (cost) console.log(`  cost: ${num(cost.seconds)} s, ${cost.victimQueries} victim queries`);
+  console.log('  next: `lineage calibrate` it with independent models, then `lineage verify` suspects');
 }

@@ -1,6 +1,4 @@
 import { Command } from 'commander';
-import { loadModel } from '../../models/load.js';
-import { serveModel } from '../../models/serve.js';
 import { addModelOptions, modelOptionsFrom } from '../model-options.js';
 import { intOption } from '../parse.js';
 
@@ -13,6 +11,8 @@ export function serveCommand(): Command {
       .option('--host <host>', 'interface to listen on', '127.0.0.1')
       .option('--labels-only', 'answer with predicted labels only, like an API that hides its scores'),
   ).action(async (source: string, flags) => {
+    // Loaded here, not at the top: model loading pulls in TF.js and ONNX Runtime, which `lineage --help` does not need.
+    const [{ loadModel }, { serveModel }] = await Promise.all([import('../../models/load.js'), import('../../models/serve.js')]);
     const model = await loadModel(source, modelOptionsFrom(flags));
     const server = await serveModel(model, { port: intOption(flags.port, '--port'), host: flags.host, labelsOnly: Boolean(flags.labelsOnly) });
     console.log(`serving ${source} at ${server.url} (Ctrl-C to stop)`);

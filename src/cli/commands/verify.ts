@@ -1,34 +1,60 @@
 import { Command } from 'commander';
-import { loadFingerprint } from '../../fingerprints/bundle.js';
-import { verify } from '../../fingerprints/verify.js';
-import { writeVerifyReport } from '../../report/from-verification.js';
+import type { AnyFingerprint, AnySuspectResult, PeerSuspectResult, SuspectResult } from '../../fingerprints/types.js';
 import { num, table } from '../format.js';
 import { addModelOptions, modelOptionsFrom } from '../model-options.js';
-import { ProgressBars } from '../progress.js';
 
 export function verifyCommand(): Command {
   return addModelOptions(
     new Command('verify')
-      .description('query suspects on the fingerprint samples and decide: stolen, independent or inconclusive')
+      .description('query suspects on the fingerprint inputs and decide: stolen, independent or inconclusive')
       .argument('<bundle>', 'fingerprint bundle (calibrated for verdicts)')
       .argument('<suspects...>', 'suspect models: files, directories, builtin:<name> or http(s) URLs')
-      .option('--report <file.html>', 'also write an HTML report')
+      .option('--report <file.html>', 'also write an HTML report (peer bundles: the scores, without correlation heatmaps)')
       .option('--json', 'print JSON'),
   ).action(async (bundle: string, suspects: string[], flags) => {
+    const [{ loadFingerprint }, { verify }, { writeVerifyReport }, { ProgressBars }] = await Promise.all([
+      import('../../fingerprints/bundle.js'),
+      import('../../fingerprints/verify.js'),
+      import('../../report/from-verification.js'),
+      import('../progress.js'),
+    ]);
     const fp = await loadFingerprint(bundle);
     const bars = new ProgressBars();
     const results = await verify(fp, suspects, { model: modelOptionsFrom(flags), onProgress: bars.report });
     bars.stop();
     if (flags.report) await writeVerifyReport(flags.report, fp, results);
     if (flags.json) {
-      console.log(JSON.stringify(results.map(({ matrix: _matrix, ...r }) => r), null, 2));
+      console.log(JSON.stringify(results.map(withoutMatrix), null, 2));
       return;
     }
-    console.log(table(
-      ['suspect', 'distance', 'pearson', `threshold (${fp.calibration?.statistic ?? 'none'})`, 'p (t-test)', 'p (rank)', 'verdict', 'queries'],
-      results.map((r) => [r.source, num(r.distance), num(r.pearsonDistance), num(r.threshold), num(r.pValue?.t), num(r.pValue?.rank), r.verdict, String(r.queries)]),
-    ));
+    console.log(resultTable(fp, results));
     if (!fp.calibration) console.error('\nnote: the bundle is not calibrated, so no verdict can be given; run `lineage calibrate` with independent models first');
     if (flags.report) console.log(`\nreport written to ${flags.report}`);
   });
+}
+
+/** A result as JSON shows it: the SAC suspect matrix (N×N numbers, for reports) left out. */
+function withoutMatrix(r: AnySuspectResult): Omit<SuspectResult, 'matrix'> | PeerSuspectResult {
+  if (!('matrix' in r)) return r;
+  const { matrix: _matrix, ...rest } = r;
+  return rest;
+}
+
+/**
+ * One row per suspect: its scores (SAC: both statistics; peers: every score of the method, then the
+ * decision statistic when it is not one of them, e.g. 1 − matching rate), threshold, p-values, verdict.
+ */
+function resultTable(fp: AnyFingerprint, results: readonly AnySuspectResult[]): string {
+  const first = results[0];
+  const peer = first && 'scores' in first ? first : undefined;
+  const peerNames = peer?.scores.map((s) => s.name);
+  const decisionColumn = peer && !peer.scores.some((s) => s.name === peer.statistic) ? peer.statistic : undefined;
+  const scoreCells = (r: AnySuspectResult) => ('scores' in r
+    ? [...r.scores.map((s) => num(s.value)), ...(decisionColumn ? [num(r.value)] : [])]
+    : [num(r.distance), num(r.pearsonDistance)]);
+  return table(
+    ['suspect', ...(peerNames ? [...peerNames, ...(decisionColumn ? [decisionColumn] : [])] : ['distance', 'pearson']),
+      `threshold (${fp.calibration?.statistic ?? 'none'})`, 'p (t-test)', 'p (rank)', 'verdict', 'queries'],
+    results.map((r) => [r.source, ...scoreCells(r), num(r.threshold), num(r.pValue?.t), num(r.pValue?.rank), r.verdict, String(r.queries)]),
+  );
 }

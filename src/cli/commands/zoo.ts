@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { buildZoo } from '../../zoo/build.js';
-import { ZOO_PRESETS, zooPreset } from '../../zoo/presets/index.js';
 import { num, table } from '../format.js';
 import { intOption } from '../parse.js';
 import { ProgressBars } from '../progress.js';
@@ -8,13 +7,15 @@ import { ProgressBars } from '../progress.js';
 export function zooCommand(): Command {
   return new Command('zoo')
     .description('build (or finish) a model zoo for `lineage bench`: a victim, models derived from it, independent models')
-    .requiredOption('--preset <name>', `zoo to build (${ZOO_PRESETS.map((p) => `${p.name}: ${p.description}`).join('; ')})`)
+    // The presets are not listed here: loading them pulls in TF.js and ONNX Runtime, which `lineage --help` does not need.
+    .requiredOption('--preset <name>', 'zoo to build, e.g. faces-builtin (training-free copies of a face model) or cifar10-small (trained on CIFAR-10); an unknown name lists every preset')
     .requiredOption('--out <dir>', 'zoo folder; models already built there are kept')
     .option('--data <dir>', "images for fingerprints instead of the preset's default")
     .option('--only <ids>', 'build only these models (comma-separated ids; the victim always comes along)')
     .option('--seed <n>', 'seed of every random choice the preset makes', '1')
     .option('--json', 'print the manifest as JSON')
     .action(async (flags) => {
+      const { zooPreset } = await import('../../zoo/presets/index.js');
       const bars = new ProgressBars();
       const manifest = await buildZoo(flags.out, zooPreset(flags.preset), {
         seed: intOption(flags.seed, '--seed'),

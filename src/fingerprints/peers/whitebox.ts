@@ -20,6 +20,17 @@ export interface WhiteBox {
   logits(pixels: tf.Tensor4D): tf.Tensor2D;
 }
 
+type Differentiable = TfjsModel & { readonly forward: NonNullable<TfjsModel['forward']> };
+const isDifferentiable = (model: Model): model is Differentiable => model instanceof TfjsModel && model.forward !== undefined;
+
+/** Why `model` cannot give gradients, or undefined when it can. */
+export function gradientProblem(model: Model): string | undefined {
+  if (isDifferentiable(model)) return undefined;
+  return model instanceof TfjsModel
+    ? `${model.source} only runs through executeAsync (control flow), which tf.grad cannot differentiate`
+    : `${model.source} is not a TF.js model (ONNX Runtime and HTTP models give no gradients)`;
+}
+
 /**
  * The white-box view of a loaded model. Only TF.js models qualify (ONNX Runtime and HTTP models
  * give no gradients): anything else is refused, never silently replaced by a black-box method.
@@ -27,15 +38,11 @@ export interface WhiteBox {
  * which tf.grad through a conv layer needs even when only the input gradient is asked for).
  */
 export async function whiteBox(model: Model): Promise<WhiteBox> {
-  if (!(model instanceof TfjsModel)) {
-    throw new LineageError(`${model.source} is not a white-box model: this fingerprint takes gradients of the victim`,
-      'give the victim as a TF.js model (model.json or builtin:emotion); ONNX and HTTP victims only support black-box methods (SAC, AKH)');
+  if (!isDifferentiable(model)) {
+    throw new LineageError(`not a white-box victim: ${gradientProblem(model)}; this fingerprint takes gradients of the victim`,
+      'give the victim as a TF.js model (model.json or builtin:emotion) without dynamic control flow; other victims only support black-box methods (SAC, AKH)');
   }
   const { forward, spec } = model;
-  if (!forward) {
-    throw new LineageError(`${model.source} only runs through executeAsync (control flow), which tf.grad cannot differentiate`,
-      'export the victim without dynamic control flow, or use a black-box method');
-  }
   await initTrainingBackend();
   const channels = specChannelCount(spec);
   const mean = perChannel(spec.mean, channels);

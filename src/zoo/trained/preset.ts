@@ -7,7 +7,7 @@ import type { ZooBuildContext, ZooMeasurements, ZooModelPlan, ZooPreset } from '
 import { splitByClass, type DataSplit } from '../split.js';
 import { MODEL_RECORD, type ModelRecord, type ZooJob } from './job.js';
 import { planZoo, SCRATCH_DIR, VICTIM_ID } from './plan.js';
-import { ZooWorkerPool } from './pool.js';
+import { zooWorkerPool, type ZooWorkerPool } from './pool.js';
 import type { TrainedZooRecipe } from './recipe.js';
 import { JobScheduler } from './scheduler.js';
 
@@ -80,7 +80,7 @@ async function* trainedModels(recipe: TrainedZooRecipe, ctx: ZooBuildContext, da
   // Started on the first model built (buildZoo walks the plan once without building).
   const start = async (): Promise<JobScheduler> => {
     await rm(join(ctx.dir, SCRATCH_DIR), { recursive: true, force: true });
-    pool = new ZooWorkerPool(recipe.processes);
+    pool = zooWorkerPool(recipe.processes);
     const workers = pool;
     return new JobScheduler(plan.jobs, await finishedJobs(plan.jobs), (job) => {
       ctx.log(`${job.id}: training (${job.step.kind})`);

@@ -1,6 +1,5 @@
-import type { ModelRecord, ZooJob } from './job.js';
-
-type JobRecords = Record<string, ModelRecord>;
+import type { ZooJob } from './job.js';
+import type { ZooJobRecords } from './pool.js';
 
 /**
  * Runs a zoo's jobs as they are asked for, each after the jobs it depends on, while keeping up to
@@ -10,15 +9,15 @@ type JobRecords = Record<string, ModelRecord>;
  */
 export class JobScheduler {
   private readonly byId: ReadonlyMap<string, ZooJob>;
-  private readonly started = new Map<string, Promise<JobRecords>>();
+  private readonly started = new Map<string, Promise<ZooJobRecords>>();
   private readonly finished = new Set<string>();
   private inFlight = 0;
 
   /** `done`: jobs complete from an earlier run. */
   constructor(
     private readonly jobs: readonly ZooJob[],
-    done: ReadonlyMap<string, JobRecords>,
-    private readonly run: (job: ZooJob) => Promise<JobRecords>,
+    done: ReadonlyMap<string, ZooJobRecords>,
+    private readonly run: (job: ZooJob) => Promise<ZooJobRecords>,
     private readonly concurrency: number,
   ) {
     this.byId = new Map(jobs.map((j) => [j.id, j]));
@@ -29,13 +28,13 @@ export class JobScheduler {
   }
 
   /** The records of job `id`'s models, running it (and what it needs) when not done yet. */
-  records(id: string): Promise<JobRecords> {
+  records(id: string): Promise<ZooJobRecords> {
     const result = this.ensure(id);
     this.fill();
     return result;
   }
 
-  private ensure(id: string): Promise<JobRecords> {
+  private ensure(id: string): Promise<ZooJobRecords> {
     const known = this.started.get(id);
     if (known) return known;
     const job = this.byId.get(id)!;

@@ -1,0 +1,131 @@
+import type { ImageSet } from '../data/types.js';
+import { selectImages } from '../data/types.js';
+import { compareWithFingerprint } from '../fingerprints/compare.js';
+import { clusterSuspects } from '../fingerprints/deepcore/cluster.js';
+import { DEFAULT_PARAMS, fingerprint } from '../fingerprints/fingerprint.js';
+import { PEER_METHODS, peerStatistics, querySuspect, scorePeer } from '../fingerprints/peers/methods.js';
+import type { PeerFingerprint, PeerMethodName } from '../fingerprints/peers/types.js';
+import { gradientProblem } from '../fingerprints/peers/whitebox.js';
+import { isPeerMethod, scoreOf, STATISTICS } from '../fingerprints/types.js';
+import type { FingerprintQuality, MethodName, ProgressFn, SacMethodName, SacParams } from '../fingerprints/types.js';
+import type { Model, Outputs } from '../models/types.js';
+import type { BenchSettings } from './types.js';
+
+/** One suspect scored against a fingerprint. */
+export interface SuspectCheck {
+  /** Every statistic of the method, lower = stolen. */
+  readonly values: Readonly<Record<string, number>>;
+  readonly queries: number;
+  /** SAC: the suspect's correlation matrix (kept for heatmaps). */
+  readonly matrix?: Float64Array;
+  /** Peer methods: the suspect's outputs on the fingerprint inputs (kept for a clustering rule). */
+  readonly outputs?: Outputs;
+}
+
+/** Why a method cannot score a suspect (e.g. a transfer model with another label set). */
+export interface SkippedSuspect {
+  readonly skipped: string;
+}
+
+/**
+ * A fingerprint of any method, seen the same way by the benchmark: named statistics (all lower =
+ * stolen), what making it cost, and how a suspect is checked against it.
+ */
+export interface BenchFingerprint {
+  readonly method: MethodName;
+  readonly statistics: readonly string[];
+  readonly decisionStatistic: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly seconds: number;
+  readonly victimQueries: number;
+  readonly quality?: FingerprintQuality;
+  /** SAC: the victim's N×N matrix. */
+  readonly victimMatrix?: { readonly n: number; readonly data: Float64Array };
+  check(suspect: Model, onProgress?: ProgressFn): Promise<SuspectCheck | SkippedSuspect>;
+  /** A rule that judges all suspects together from their outputs (DeepCore's k-means): true = stolen. */
+  readonly cluster?: (suspects: readonly Outputs[]) => boolean[];
+}
+
+export interface MakeOptions {
+  readonly onProgress?: ProgressFn;
+  readonly onWarning?: (message: string) => void;
+}
+
+/**
+ * The fingerprint of `method` at settings `s`, made from the victim and the zoo's held-out images;
+ * undefined (with a warning) when the method cannot run on this victim: a white-box method needs a
+ * TF.js victim's gradients.
+ */
+export async function makeBenchFingerprint(victim: Model, pool: ImageSet, method: MethodName, s: BenchSettings, options: MakeOptions = {}): Promise<BenchFingerprint | undefined> {
+  return isPeerMethod(method) ? peerBenchFingerprint(victim, pool, method, s, options.onWarning) : sacBenchFingerprint(victim, pool, method, s, options.onProgress);
+}
+
+/** Fingerprints that would be identical share one key (a kernel sweep does not change a peer fingerprint). */
+export function fingerprintKey(method: MethodName, s: BenchSettings): string {
+  return JSON.stringify(isPeerMethod(method) ? { method, samples: s.samples, seed: s.seed } : { ...sacParams(s, method), statistic: s.statistic });
+}
+
+export function sacParams(s: BenchSettings, method: SacMethodName): SacParams {
+  return { method, samples: s.samples, seed: s.seed, kernel: s.kernel, outputMode: s.outputMode, jpegSeverity: s.jpegSeverity, transpose: DEFAULT_PARAMS.transpose };
+}
+
+async function sacBenchFingerprint(victim: Model, pool: ImageSet, method: SacMethodName, s: BenchSettings, onProgress?: ProgressFn): Promise<BenchFingerprint> {
+  const params = sacParams(s, method);
+  const { result: fp, seconds, queries } = await measured(victim, () => fingerprint(victim, { data: pool, ...params, ...(onProgress ? { onProgress } : {}) }));
+  return {
+    method,
+    statistics: STATISTICS,
+    decisionStatistic: s.statistic,
+    params: { ...fp.manifest.params },
+    seconds,
+    victimQueries: queries,
+    quality: fp.manifest.quality,
+    victimMatrix: { n: fp.samples.count, data: fp.victimMatrix },
+    async check(suspect, progress) {
+      const c = await compareWithFingerprint(fp, suspect, progress);
+      return { values: Object.fromEntries(STATISTICS.map((st) => [st, scoreOf(c, st)])), queries: c.queries, matrix: c.matrix };
+    },
+  };
+}
+
+async function peerBenchFingerprint(victim: Model, pool: ImageSet, method: PeerMethodName, s: BenchSettings, onWarning?: (message: string) => void): Promise<BenchFingerprint | undefined> {
+  const peer = PEER_METHODS[method];
+  const refusal = peer.whiteBox ? gradientProblem(victim) : undefined;
+  if (refusal !== undefined) {
+    onWarning?.(`${method} skipped: a white-box method takes the victim's gradients, and ${refusal}`);
+    return undefined;
+  }
+  // DeepCore makes seeds × classes core points: ⌈N / classes⌉ seeds query about N points.
+  const samples = method === 'deepcore' ? Math.ceil(s.samples / (await victim.predict(selectImages(pool, [0]))).cols) : s.samples;
+  const { result: fp, seconds } = await measured(victim, () => peer.build(victim, pool, { samples, seed: s.seed }));
+  const statistics = peerStatistics(scorePeer(fp, fp.victimOutputs)).map((st) => st.name);
+  return {
+    method,
+    statistics,
+    decisionStatistic: statistics[0]!,
+    params: { samples: s.samples, seed: s.seed, ...fp.meta.params },
+    seconds,
+    victimQueries: fp.meta.queriesToBuild,
+    check: (suspect) => checkPeer(fp, suspect),
+    ...(method === 'deepcore' ? { cluster: (suspects: readonly Outputs[]) => clusterSuspects(fp.victimOutputs, suspects) } : {}),
+  };
+}
+
+async function checkPeer(fp: PeerFingerprint, suspect: Model): Promise<SuspectCheck | SkippedSuspect> {
+  const before = suspect.queries;
+  const outputs = await querySuspect(fp, suspect);
+  const width = fp.victimOutputs.cols;
+  if (outputs.cols !== width) {
+    return { skipped: `${fp.method} compares the victim's ${width} classes one to one, and this model gives ${outputs.cols} outputs per image` };
+  }
+  const values = Object.fromEntries(peerStatistics(scorePeer(fp, outputs)).map((st) => [st.name, st.value]));
+  return { values, queries: suspect.queries - before, outputs };
+}
+
+/** Run `make`, timing it and counting the victim queries it sent. */
+async function measured<T>(victim: Model, make: () => Promise<T>): Promise<{ result: T; seconds: number; queries: number }> {
+  const start = performance.now();
+  const before = victim.queries;
+  const result = await make();
+  return { result, seconds: (performance.now() - start) / 1000, queries: victim.queries - before };
+}
