@@ -100,11 +100,13 @@ try {
     loadAverageBefore: load,
     lineage: { backend: 'tfjs-wasm', imagesPerSecond1Process: one, imagesPerSecond2Processes: two },
     pytorch: torch,
+    // The issue's goal: ≥ 0.5, both cores on each side (2 worker processes vs 2 PyTorch threads).
+    ...('skipped' in torch ? {} : { ratioBothCores: two / torch.threads2, ratioOneCore: one / torch.threads1 }),
   };
   await writeFileAtomic('results/bench-train.json', JSON.stringify(results, null, 2) + '\n');
   const theirs = 'skipped' in torch
     ? `PyTorch skipped (${torch.skipped})`
-    : `PyTorch ${torch.version} ${torch.threads1.toFixed(0)} img/s (1 thread), ${torch.threads2.toFixed(0)} (2 threads): PyTorch/ours ${(torch.threads1 / one).toFixed(1)}× per core`;
+    : `PyTorch ${torch.version} ${torch.threads1.toFixed(0)} img/s (1 thread), ${torch.threads2.toFixed(0)} (2 threads): ours/PyTorch ${(two / torch.threads2).toFixed(2)}× on both cores (goal ≥ 0.5), ${(one / torch.threads1).toFixed(2)}× on one`;
   console.log(`train ResNet-8 32×32 b${BATCH} Adam: ours ${one.toFixed(0)} img/s (1 process), ${two.toFixed(0)} img/s (2 processes); ${theirs} → results/bench-train.json`);
 } finally {
   await rm(dir, { recursive: true, force: true });

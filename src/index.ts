@@ -16,7 +16,7 @@ export type { VerifyOptions } from './fingerprints/verify.js';
 export { fitCalibration, judge } from './fingerprints/decision.js';
 export type { Judgement } from './fingerprints/decision.js';
 export { compareWithFingerprint } from './fingerprints/compare.js';
-export { peerFingerprint, peerStatistic, requireWhiteBoxVictim, scoreSuspect } from './fingerprints/peer-fingerprint.js';
+export { peerFingerprint, peerStatistic, requirePeerVictim, scoreSuspect } from './fingerprints/peer-fingerprint.js';
 export { PEER_METHOD_NAMES, PEER_METHODS, peerStatistics, querySuspect, scorePeer } from './fingerprints/peers/methods.js';
 export type { PeerBuildOptions, PeerMethod, PeerStatistic } from './fingerprints/peers/methods.js';
 export type { PeerFingerprint, PeerMeta, PeerMethodName, PeerScore } from './fingerprints/peers/types.js';

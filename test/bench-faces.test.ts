@@ -38,10 +38,12 @@ test('bench on a mini faces-builtin zoo: files, AUCs in [0, 1], the fp16 copy cl
     assert.deepEqual(manifest.models.map((m) => m.id), ['fr_feature', 'fr_feature-fp16', 'mobileface', 'mobilefacenet']);
     assert.ok(manifest.models[1]!.fidelity! > 0.999, 'an fp16 copy embeds like the victim');
 
-    // IPGuard takes the victim's gradients: on this ONNX victim it is skipped, with a warning.
-    const run = await runBench(zoo, { methods: ['sac-jc', 'ipguard'], samples: 20 });
+    // Peer methods compare class decisions: on this embedding victim they are skipped, with a warning.
+    const run = await runBench(zoo, { methods: ['sac-jc', 'ipguard', 'akh'], samples: 20 });
     assert.deepEqual(run.result.methods.map((m) => m.method), ['sac-jc']);
-    assert.ok(run.result.warnings.some((w) => /ipguard skipped.*white-box/.test(w)), run.result.warnings.join('\n'));
+    for (const method of ['ipguard', 'akh']) {
+      assert.ok(run.result.warnings.some((w) => new RegExp(`${method} skipped.*embeddings`).test(w)), run.result.warnings.join('\n'));
+    }
     const paths = await writeBench(join(dir, 'out'), run);
     const saved = JSON.parse(await readFile(paths.results, 'utf8'));
     assert.equal(saved.methods[0].method, 'sac-jc');

@@ -24,11 +24,20 @@ test('the light method list (for the CLI) is exactly the SAC methods and the pee
 test('a white-box method on a victim without gradients is refused by name before the data is read', async () => {
   for (const method of PEER_METHOD_NAMES.filter((m) => PEER_METHODS[m].whiteBox)) {
     await assert.rejects(fingerprint(onnxLike, { data: missingData, method, samples: 4 }),
-      (e: unknown) => e instanceof LineageError && e.message.includes(`the ${method} method`) && /needs a TF\.js victim/.test(e.message)
+      (e: unknown) => e instanceof LineageError && e.message.includes(`a ${method} fingerprint`) && /needs a TF\.js victim/.test(e.message)
         && /victim\.onnx is not a TF\.js model/.test(e.message) && /--method akh, sac-jc/.test(e.hint ?? ''));
   }
   // The black-box peer method goes on to the data (and fails there, on the missing folder).
   await assert.rejects(fingerprint(onnxLike, { data: missingData, method: 'akh', samples: 4 }), (e: unknown) => e instanceof LineageError && /does not exist/.test(e.message));
+});
+
+test('every peer method refuses an embedding victim (no class decisions to compare), pointing at SAC', async () => {
+  const embedder: Model = { ...onnxLike, spec: { ...onnxLike.spec, outputKind: 'embedding' } };
+  for (const method of PEER_METHOD_NAMES) {
+    await assert.rejects(fingerprint(embedder, { data: missingData, method, samples: 4 }),
+      (e: unknown) => e instanceof LineageError && e.message.includes(`${method} compares class decisions`) && /outputs embeddings/.test(e.message)
+        && /--method sac-jc, sac-w or sac-m/.test(e.hint ?? ''));
+  }
 });
 
 test('SAC-only options are refused with a peer method, naming them', async () => {

@@ -23,8 +23,16 @@ export async function evaluate(zoo: string, manifest: ZooManifest, settings: rea
   let k = 0;
   return settings.map((s) => {
     const calibration = new Set(splitIndependent(independent, s.seed).calibration);
-    return s.methods.map(() => scored[k++]).filter((x) => x !== undefined).map((x) => ({ result: methodResult(x, calibration), scored: x }));
+    return s.methods.map(() => scored[k++]).filter((x): x is FingerprintScores => x !== undefined && comparable(x, options.onWarning))
+      .map((x) => ({ result: methodResult(x, calibration), scored: x }));
   });
+}
+
+/** Whether a method scored at least one stolen and one independent model (else it has no AUC): warns when not. */
+function comparable({ fingerprint, scores }: FingerprintScores, onWarning?: (message: string) => void): boolean {
+  const missing = (['stolen', 'independent'] as const).filter((role) => !scores.some((m) => m.role === role));
+  if (missing.length > 0) onWarning?.(`${fingerprint.method} left out of the results: no ${missing.join(' or ')} model of the zoo could be scored with it`);
+  return missing.length === 0;
 }
 
 function methodResult({ fingerprint: fp, scores, outputs }: FingerprintScores, calibration: ReadonlySet<string>): MethodResult {

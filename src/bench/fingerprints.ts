@@ -3,9 +3,8 @@ import { selectImages } from '../data/types.js';
 import { compareWithFingerprint } from '../fingerprints/compare.js';
 import { clusterSuspects } from '../fingerprints/deepcore/cluster.js';
 import { DEFAULT_PARAMS, fingerprint } from '../fingerprints/fingerprint.js';
-import { PEER_METHODS, peerStatistics, querySuspect, scorePeer } from '../fingerprints/peers/methods.js';
+import { PEER_METHODS, peerStatistics, peerVictimProblem, querySuspect, scorePeer } from '../fingerprints/peers/methods.js';
 import type { PeerFingerprint, PeerMethodName } from '../fingerprints/peers/types.js';
-import { gradientProblem } from '../fingerprints/peers/whitebox.js';
 import { isPeerMethod, scoreOf, STATISTICS } from '../fingerprints/types.js';
 import type { FingerprintQuality, MethodName, ProgressFn, SacMethodName, SacParams } from '../fingerprints/types.js';
 import type { Model, Outputs } from '../models/types.js';
@@ -90,9 +89,9 @@ async function sacBenchFingerprint(victim: Model, pool: ImageSet, method: SacMet
 
 async function peerBenchFingerprint(victim: Model, pool: ImageSet, method: PeerMethodName, s: BenchSettings, onWarning?: (message: string) => void): Promise<BenchFingerprint | undefined> {
   const peer = PEER_METHODS[method];
-  const refusal = peer.whiteBox ? gradientProblem(victim) : undefined;
+  const refusal = peerVictimProblem(victim, method);
   if (refusal !== undefined) {
-    onWarning?.(`${method} skipped: a white-box method takes the victim's gradients, and ${refusal}`);
+    onWarning?.(`${method} skipped: ${refusal}`);
     return undefined;
   }
   // DeepCore makes seeds × classes core points: ⌈N / classes⌉ seeds query about N points.

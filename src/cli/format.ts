@@ -7,6 +7,12 @@ export function table(header: readonly string[], rows: readonly (readonly string
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** The same table as GitHub Markdown (for BENCHMARKS.md-style reports); `|` in cells is escaped. */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const line = (cells: readonly string[]) => `| ${cells.map((c) => c.replaceAll('|', '\\|')).join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
 /** A number for humans: 4 significant digits, exponent form for tiny values. */
 export function num(x: number | undefined): string {
   if (x === undefined || Number.isNaN(x)) return '—';

@@ -12,7 +12,7 @@ import { sacMatrix } from './representation.js';
 import { jpegSamples } from './samples/sac-jc.js';
 import { cutMixSamples } from './samples/sac-m.js';
 import { wrongSamples } from './samples/sac-w.js';
-import { peerFingerprint, requireWhiteBoxVictim } from './peer-fingerprint.js';
+import { peerFingerprint, requirePeerVictim } from './peer-fingerprint.js';
 import type { PeerMethodName } from './peers/types.js';
 import { isPeerMethod } from './types.js';
 import type { AnyFingerprint, Fingerprint, MethodName, OutputMode, PeerFingerprintBundle, ProgressFn, SacMethodName, SacParams, SampleSet } from './types.js';
@@ -81,7 +81,7 @@ async function fingerprintModel(victim: Model, options: FingerprintOptions): Pro
       throw new LineageError(`${given.join(', ')} appl${given.length === 1 ? 'ies' : 'y'} to the SAC methods only, not to ${method}`,
         'drop the SAC-only options (--kernel, --severity, --transpose, --label-only, --allow-degenerate), or use --method sac-jc, sac-w or sac-m');
     }
-    requireWhiteBoxVictim(victim, method); // before the data is loaded: fail fast
+    requirePeerVictim(victim, method); // before the data is loaded: fail fast
   }
   const pool = await loadPool(victim, options, samples);
   const origin = describe(options.data);

@@ -2,23 +2,23 @@ import type { ImageSet } from '../data/types.js';
 import { LineageError } from '../errors.js';
 import type { Model } from '../models/types.js';
 import { LINEAGE_VERSION } from '../version.js';
-import { PEER_METHODS, peerStatistics, scorePeer } from './peers/methods.js';
+import { PEER_METHODS, peerStatistics, peerVictimProblem, scorePeer } from './peers/methods.js';
 import type { PeerBuildOptions, PeerStatistic } from './peers/methods.js';
 import type { PeerFingerprint, PeerMethodName, PeerScore } from './peers/types.js';
-import { gradientProblem } from './peers/whitebox.js';
 import { predictAll } from './query.js';
 import type { PeerFingerprintBundle, ProgressFn } from './types.js';
 
 /**
- * Refuse a white-box method on a victim that gives no gradients, before any data is loaded; never
- * fall back to another method silently.
+ * Refuse a victim the method cannot fingerprint (an embedding model; a white-box method on a victim
+ * without gradients) before any data is loaded; never fall back to another method silently.
  */
-export function requireWhiteBoxVictim(victim: Model, method: PeerMethodName): void {
-  if (!PEER_METHODS[method].whiteBox) return;
-  const problem = gradientProblem(victim);
+export function requirePeerVictim(victim: Model, method: PeerMethodName): void {
+  const problem = peerVictimProblem(victim, method);
   if (problem) {
-    throw new LineageError(`the ${method} method takes the victim's gradients, so it needs a TF.js victim: ${problem}`,
-      'give the victim as a TF.js model (model.json or its folder, or builtin:emotion), or use a black-box method: --method akh, sac-jc, sac-w or sac-m');
+    throw new LineageError(`cannot build a ${method} fingerprint: ${problem}`,
+      victim.spec.outputKind === 'embedding'
+        ? 'fingerprint embedding models with --method sac-jc, sac-w or sac-m'
+        : 'give the victim as a TF.js model (model.json or its folder, or builtin:emotion), or use a black-box method: --method akh, sac-jc, sac-w or sac-m');
   }
 }
 
@@ -29,7 +29,7 @@ export async function peerFingerprint(
   method: PeerMethodName,
   options: PeerBuildOptions & { readonly origin: string },
 ): Promise<PeerFingerprintBundle> {
-  requireWhiteBoxVictim(victim, method);
+  requirePeerVictim(victim, method);
   const built = await PEER_METHODS[method].build(victim, pool, { samples: options.samples, seed: options.seed });
   return {
     kind: 'peer',

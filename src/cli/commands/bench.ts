@@ -3,7 +3,7 @@ import { DEFAULT_BENCH_SETTINGS, parseMethods } from '../../bench/settings.js';
 import type { MethodResult, RuleRates } from '../../bench/types.js';
 import { FINGERPRINT_METHODS, STATISTICS } from '../../fingerprints/types.js';
 import type { Statistic } from '../../fingerprints/types.js';
-import { num, table } from '../format.js';
+import { markdownTable, num, table } from '../format.js';
 import { intOption } from '../parse.js';
 import { ProgressBars } from '../progress.js';
 
@@ -18,7 +18,9 @@ export function benchCommand(): Command {
     .option('--sweep <param=values>', 'vary one parameter: samples=25,50,100 | severity=1,2,3,4,5 | kernel=cosine,half-cosine,rbf | output=raw,label (all but samples are SAC parameters: peer methods keep one fingerprint across such a sweep)')
     .option('--out <dir>', 'where results.json and report.html (or sweep.json) go', 'lineage-bench')
     .option('--json', 'print the summary as JSON')
+    .option('--markdown', 'print the tables as Markdown')
     .action(async (zoo: string, flags) => {
+      const tabulate = flags.markdown ? markdownTable : table;
       const settings = {
         methods: parseMethods(flags.methods),
         samples: intOption(flags.samples, '--samples'),
@@ -37,7 +39,7 @@ export function benchCommand(): Command {
         if (flags.json) return console.log(JSON.stringify({ ...result, points: result.points.map((p) => ({ ...p, methods: p.methods.map(summaryOf) })), file: path }, null, 2));
         const methods = result.points.flatMap((p) => p.methods);
         const rows = result.points.flatMap((p) => aucRows(p.methods, negativeGroups(methods)).map((row) => [`${result.key}=${p.value}`, ...row]));
-        console.log(table(['setting', ...aucHeader(negativeGroups(methods))], rows));
+        console.log(tabulate(['setting', ...aucHeader(negativeGroups(methods))], rows));
         console.log(`\n${num(result.wallSeconds)} s; written to ${path}`);
         return;
       }
@@ -49,7 +51,7 @@ export function benchCommand(): Command {
       r.warnings.forEach((w) => console.error(`warning: ${w}`));
       if (flags.json) return console.log(JSON.stringify({ ...r, methods: r.methods.map(summaryOf), files: paths }, null, 2));
       const negatives = negativeGroups(r.methods);
-      console.log(table([...aucHeader(negatives), ...negatives.map((g) => `TPR@1% ${g}`), 'F1', 'p (Welch)', 'p (M-W)'], metricsRows(r.methods, negatives)));
+      console.log(tabulate([...aucHeader(negatives), ...negatives.map((g) => `TPR@1% ${g}`), 'F1', 'p (Welch)', 'p (M-W)'], metricsRows(r.methods, negatives)));
       console.log('');
       for (const m of r.methods) console.log(costLine(m));
       console.log(`\nN = ${r.settings.samples}, seed ${r.settings.seed}, SAC decisions on ${r.settings.statistic}; ${num(r.wallSeconds)} s. Written: ${paths.results}, ${paths.report}`);

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { buildZoo } from '../../zoo/build.js';
-import { num, table } from '../format.js';
+import type { Spread } from '../../zoo/summary.js';
+import { summariseZoo } from '../../zoo/summary.js';
+import { markdownTable, num, table } from '../format.js';
 import { intOption } from '../parse.js';
 import { ProgressBars } from '../progress.js';
 
@@ -14,7 +16,9 @@ export function zooCommand(): Command {
     .option('--only <ids>', 'build only these models (comma-separated ids; the victim always comes along)')
     .option('--seed <n>', 'seed of every random choice the preset makes', '1')
     .option('--json', 'print the manifest as JSON')
+    .option('--markdown', 'print the tables as Markdown')
     .action(async (flags) => {
+      const tabulate = flags.markdown ? markdownTable : table;
       const { zooPreset } = await import('../../zoo/presets/index.js');
       const bars = new ProgressBars();
       const manifest = await buildZoo(flags.out, zooPreset(flags.preset), {
@@ -26,7 +30,14 @@ export function zooCommand(): Command {
       });
       bars.stop();
       if (flags.json) return console.log(JSON.stringify(manifest, null, 2));
-      console.log(table(['model', 'role', 'group', 'path', 'fidelity'], manifest.models.map((m) => [m.id, m.role, m.group, m.path, num(m.fidelity)])));
+      console.log(tabulate(['model', 'role', 'group', 'architecture', 'path', 'test accuracy', 'fidelity', 'train s'],
+        manifest.models.map((m) => [m.id, m.role, m.group, m.architecture ?? '—', m.path, num(m.testAccuracy), num(m.fidelity), num(m.trainSeconds)])));
+      console.log('');
+      console.log(tabulate(['group', 'models', 'architectures', 'test accuracy mean (min–max)', 'fidelity mean (min–max)', 'train s per model'],
+        summariseZoo(manifest).map((g) => [g.group, String(g.models), g.architectures.join(', ') || '—', spreadText(g.testAccuracy), spreadText(g.fidelity), num(g.trainSeconds)])));
       console.log(`\nzoo '${manifest.name}' in ${flags.out}: ${manifest.models.length} models; data ${manifest.data.path}`);
     });
 }
+
+const percent = (x: number) => `${(100 * x).toFixed(1)} %`;
+const spreadText = (s: Spread | undefined) => (s ? `${percent(s.mean)} (${percent(s.min)}–${percent(s.max)})` : '—');

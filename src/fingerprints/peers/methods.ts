@@ -9,6 +9,7 @@ import { deepJudgeFingerprint, deepJudgeScore } from './deepjudge.js';
 import { ipguardFingerprint, ipguardScore } from './ipguard.js';
 import { modelDiffFingerprint, modelDiffScore } from './modeldiff.js';
 import type { PeerFingerprint, PeerMethodName, PeerScore } from './types.js';
+import { gradientProblem } from './whitebox.js';
 
 /** What every generator is given: how many fingerprint inputs to make, and the seed of every choice. */
 export interface PeerBuildOptions {
@@ -55,6 +56,18 @@ export const PEER_METHODS: Readonly<Record<PeerMethodName, PeerMethod>> = {
 };
 
 export const PEER_METHOD_NAMES = Object.keys(PEER_METHODS) as PeerMethodName[];
+
+/**
+ * Why `method` cannot fingerprint `victim`, or undefined when it can. Every peer method compares
+ * class decisions, so an embedding model (face verification) has none to compare; the white-box
+ * ones also need the victim's gradients.
+ */
+export function peerVictimProblem(victim: Model, method: PeerMethodName): string | undefined {
+  if (victim.spec.outputKind === 'embedding') return `${method} compares class decisions, and ${victim.source} outputs embeddings (use sac-jc, sac-w or sac-m)`;
+  if (!PEER_METHODS[method].whiteBox) return undefined;
+  const problem = gradientProblem(victim);
+  return problem && `${method} takes the victim's gradients, so it needs a TF.js victim: ${problem}`;
+}
 
 /** A suspect's outputs on a fingerprint's inputs. */
 export const querySuspect = (fp: PeerFingerprint, suspect: Model): Promise<Outputs> => predictAll(suspect, fp.inputs);
