@@ -56,6 +56,8 @@ export async function heatmapChart(matrix: SquareMatrix, options: HeatmapOptions
     title: { text: options.title ?? 'Correlation matrix', subtitle: note },
     width: side,
     height: side,
+    // Vega measures text without a canvas, so the legend's end labels would be clipped at the edges.
+    padding: { left: 12, right: 12, top: 5, bottom: 5 },
     data: { values },
     mark: 'rect',
     encoding: {
