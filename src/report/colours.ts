@@ -6,8 +6,12 @@ export const CATEGORY_COLOURS: Readonly<Record<string, string>> = {
   calibration: '#8c959f',
 };
 
-/** Colours for other categories (attack families, model groups), in order of first appearance. */
-const PALETTE = ['#1f77b4', '#9467bd', '#17becf', '#8c564b', '#e377c2', '#bcbd22', '#ff7f0e', '#7f7f7f'];
+/**
+ * Colours for other categories (attack families, model groups), in order of first appearance: 16,
+ * so that a zoo with every attack group (11 in cifar10-small) draws no two groups alike.
+ */
+const PALETTE = ['#1f77b4', '#9467bd', '#17becf', '#8c564b', '#e377c2', '#bcbd22', '#ff7f0e', '#7f7f7f',
+  '#393b79', '#637939', '#8c6d31', '#7b4173', '#6b6ecf', '#e7ba52', '#a55194', '#9edae5'];
 
 /** A Vega-Lite colour scale for `categories`: known ones get their fixed colour, others the palette. */
 export function categoryScale(categories: readonly string[]): { domain: string[]; range: string[] } {
