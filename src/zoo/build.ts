@@ -41,7 +41,7 @@ export async function buildZoo(dir: string, preset: ZooPreset, options: BuildZoo
   const models: ZooModel[] = [];
   // Built inside the loop, while the preset's generator is suspended: what it holds open (a victim
   // model it measures copies against) lives until the last model is done.
-  for await (const plan of preset.models(ctx, data)) {
+  for await (const plan of preset.models({ ...ctx, ...(options.only ? { wanted } : {}) }, data)) {
     if (!wanted.has(plan.model.id)) continue;
     models.push(await modelOf(plan, root, finished.get(plan.model.id), (line) => log(`[${models.length + 1}/${wanted.size}] ${line}`)));
     await writeZooManifest(root, { ...base, models });

@@ -11,6 +11,8 @@ export interface ZooBuildContext {
   readonly data?: string;
   readonly onProgress?: ProgressFn;
   readonly log: (line: string) => void;
+  /** Ids of the models this run builds (`--only`), when not all: a preset need not prepare the others. */
+  readonly wanted?: ReadonlySet<string>;
 }
 
 /** Measurements a build step records in the model's manifest entry. */

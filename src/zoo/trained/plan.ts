@@ -98,3 +98,21 @@ export function planZoo(recipe: TrainedZooRecipe, dir: string, dataset: string, 
   }
   return { jobs, models };
 }
+
+/**
+ * The jobs that building the `wanted` models takes (every job when undefined): their own jobs and,
+ * transitively, the jobs those start from. The scheduler runs jobs ahead of being asked for, so it
+ * must not be handed the others.
+ */
+export function jobsFor(plan: ZooPlan, wanted?: ReadonlySet<string>): ZooJob[] {
+  if (!wanted) return [...plan.jobs];
+  const byId = new Map(plan.jobs.map((j) => [j.id, j]));
+  const needed = new Set<string>();
+  const visit = (id: string): void => {
+    if (needed.has(id)) return;
+    needed.add(id);
+    byId.get(id)!.after.forEach(visit);
+  };
+  plan.models.filter((m) => wanted.has(m.model.id)).forEach((m) => visit(m.job));
+  return plan.jobs.filter((j) => needed.has(j.id));
+}

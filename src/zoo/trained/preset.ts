@@ -6,7 +6,7 @@ import type { ZooManifest } from '../manifest.js';
 import type { ZooBuildContext, ZooMeasurements, ZooModelPlan, ZooPreset } from '../preset.js';
 import { splitByClass, type DataSplit } from '../split.js';
 import { MODEL_RECORD, type ModelRecord, type ZooJob } from './job.js';
-import { planZoo, SCRATCH_DIR, VICTIM_ID } from './plan.js';
+import { jobsFor, planZoo, SCRATCH_DIR, VICTIM_ID } from './plan.js';
 import { zooWorkerPool, type ZooWorkerPool } from './pool.js';
 import type { TrainedZooRecipe } from './recipe.js';
 import { JobScheduler } from './scheduler.js';
@@ -82,7 +82,8 @@ async function* trainedModels(recipe: TrainedZooRecipe, ctx: ZooBuildContext, da
     await rm(join(ctx.dir, SCRATCH_DIR), { recursive: true, force: true });
     pool = zooWorkerPool(recipe.processes);
     const workers = pool;
-    return new JobScheduler(plan.jobs, await finishedJobs(plan.jobs), (job) => {
+    const jobs = jobsFor(plan, ctx.wanted);
+    return new JobScheduler(jobs, await finishedJobs(jobs), (job) => {
       ctx.log(`${job.id}: training (${job.step.kind})`);
       return workers.run(job, ({ epoch, epochs, loss }) => ctx.log(`${job.id}: epoch ${epoch}/${epochs}, loss ${loss.toFixed(3)}`));
     }, recipe.processes);
