@@ -1,34 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { runBench, writeBench } from '../src/bench/bench.js';
 import { runSweep } from '../src/bench/sweep.js';
 import { STATISTICS } from '../src/fingerprints/types.js';
 import { buildZoo } from '../src/zoo/build.js';
 import { facesBuiltinPreset } from '../src/zoo/presets/faces-builtin.js';
-import { assertCleanError, REPO_ROOT, runCli } from './helpers/cli.js';
-
-const LFW = resolve(REPO_ROOT, '../shared/datasets/lfw');
-const SKIP = existsSync(join(LFW, 'jpg')) ? false : `LFW not found at ${LFW}`;
-
-/** The first `count` LFW images (whole identities), as a small LFW folder: fast to load. */
-async function miniLfw(dir: string, count: number): Promise<string> {
-  const out = join(dir, 'lfw-mini');
-  let copied = 0;
-  for (const person of (await readdir(join(LFW, 'jpg'))).sort()) {
-    if (copied >= count) break;
-    await mkdir(join(out, 'jpg', person), { recursive: true });
-    for (const file of await readdir(join(LFW, 'jpg', person))) {
-      await copyFile(join(LFW, 'jpg', person, file), join(out, 'jpg', person, file));
-      copied++;
-    }
-  }
-  await writeFile(join(out, 'pairs.txt'), '');
-  return out;
-}
+import { assertCleanError, runCli } from './helpers/cli.js';
+import { LFW_SKIP as SKIP, miniLfw } from './helpers/lfw.js';
 
 test('bench on a mini faces-builtin zoo: files, AUCs in [0, 1], the fp16 copy closest', { skip: SKIP, timeout: 120_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lineage-bench-'));

@@ -1,4 +1,5 @@
 import type * as tf from '@tensorflow/tfjs';
+import type { InputSpec } from '../models/types.js';
 import { buildModel, type ArchitectureName } from '../train/architectures.js';
 import { initTrainingBackend } from '../train/backend.js';
 import type { TrainingData } from '../train/data.js';
@@ -17,12 +18,19 @@ export interface FromScratchOptions extends AttackOptions {
  * saved and recorded as `attack`. The victim, the negatives (irrelevant: attacker data; homologous:
  * the victim's architecture and data, another seed) and every extraction student start here.
  */
-export async function trainFromScratch(data: TrainingData, options: FromScratchOptions, attack: string, extra: { readonly loss?: Loss; readonly params?: Readonly<Record<string, unknown>> } = {}): Promise<AttackRecord> {
+export interface FromScratchExtras {
+  readonly loss?: Loss;
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** What the saved model outputs (default logits; embedding students say so). */
+  readonly outputKind?: InputSpec['outputKind'];
+}
+
+export async function trainFromScratch(data: TrainingData, options: FromScratchOptions, attack: string, extra: FromScratchExtras = {}): Promise<AttackRecord> {
   const started = performance.now();
   await initTrainingBackend();
   const { height, width, channels } = data.images;
   const model: tf.LayersModel = buildModel(options.architecture, { inputShape: [height, width, channels], classes: options.classes, seed: options.seed });
-  const spec = trainingSpec(height, width, channels);
+  const spec = trainingSpec(height, width, channels, extra.outputKind);
   try {
     await trainWith(model, spec, data, options, extra.loss ? { loss: extra.loss } : {});
     return await saveAttackResult(model, spec, options.saveTo, {
