@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { withOutputCache } from '../src/bench/cached-model.js';
+import { withOutputCache } from '../src/models/output-cache.js';
 import { identify, ruleRates } from '../src/bench/identification.js';
 import { ALL_GROUPS, methodMetrics, splitIndependent } from '../src/bench/metrics.js';
 import { DEFAULT_BENCH_SETTINGS, parseMethods } from '../src/bench/settings.js';

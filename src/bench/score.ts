@@ -5,7 +5,7 @@ import { loadModel } from '../models/load.js';
 import type { Outputs } from '../models/types.js';
 import { resolveZooPath, zooVictim } from '../zoo/manifest.js';
 import type { ZooManifest, ZooModel } from '../zoo/manifest.js';
-import { withOutputCache } from './cached-model.js';
+import { withOutputCache } from '../models/output-cache.js';
 import { fingerprintKey, makeBenchFingerprint } from './fingerprints.js';
 import type { BenchFingerprint } from './fingerprints.js';
 import type { BenchSettings, ModelScore } from './types.js';

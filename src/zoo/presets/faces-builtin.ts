@@ -19,7 +19,7 @@ import type { ZooManifest } from '../manifest.js';
 import type { ZooBuildContext, ZooModelPlan, ZooPreset } from '../preset.js';
 
 /** The victim: the best-separating face model shipped in npm (see src/models/builtin.ts). */
-const VICTIM = 'fr_feature';
+export const FACE_VICTIM = 'fr_feature';
 /** Independent face-embedding models by other authors. */
 const IRRELEVANT = ['mobileface', 'faceres', 'faceres-deep', 'mobilefacenet'];
 /** LFW in the shared datasets, relative to the working directory (the repository root). */
@@ -61,10 +61,10 @@ function attacks(seed: number): Attack[] {
  */
 export const facesBuiltinPreset: ZooPreset = {
   name: 'faces-builtin',
-  description: `victim builtin:${VICTIM}, 9 pruned/quantised/noisy copies of it, ${IRRELEVANT.length} independent face models; LFW or the demo photos`,
+  description: `victim builtin:${FACE_VICTIM}, 9 pruned/quantised/noisy copies of it, ${IRRELEVANT.length} independent face models; LFW or the demo photos`,
   task: 'face-embedding',
   data: faceData,
-  models: faceModels,
+  models: builtinFaceModels,
 };
 
 async function faceData(ctx: ZooBuildContext, previous?: ZooManifest['data']): Promise<ZooManifest['data']> {
@@ -97,19 +97,20 @@ async function faceData(ctx: ZooBuildContext, previous?: ZooManifest['data']): P
   return { path: DATA_DIR };
 }
 
-async function* faceModels(ctx: ZooBuildContext, data: ZooManifest['data']): AsyncGenerator<ZooModelPlan> {
-  yield { model: { id: VICTIM, path: `builtin:${VICTIM}`, role: 'victim', group: 'victim', architecture: architecture(VICTIM) } };
+/** The victim, its training-free copies and the independent real face models (the faces-builtin zoo; faces-small adds students). */
+export async function* builtinFaceModels(ctx: ZooBuildContext, data: ZooManifest['data']): AsyncGenerator<ZooModelPlan> {
+  yield { model: { id: FACE_VICTIM, path: `builtin:${FACE_VICTIM}`, role: 'victim', group: 'victim', architecture: architecture(FACE_VICTIM) } };
   // Loaded on the first copy built, kept until the last (an already-built zoo never loads it).
   let reference: Promise<VictimReference> | undefined;
   try {
     for (const { group, name, attack, op } of attacks(ctx.seed)) {
-      const file = derivedCopyPath(VICTIM, name, ctx.dir);
+      const file = derivedCopyPath(FACE_VICTIM, name, ctx.dir);
       const { kind, ...params } = op;
       yield {
-        model: { id: basename(file).replace(/\.onnx$/, ''), path: relative(ctx.dir, file), role: 'stolen', group, parent: VICTIM, attack: `${kind}: ${attack}`, architecture: architecture(VICTIM), params },
+        model: { id: basename(file).replace(/\.onnx$/, ''), path: relative(ctx.dir, file), role: 'stolen', group, parent: FACE_VICTIM, attack: `${kind}: ${attack}`, architecture: architecture(FACE_VICTIM), params },
         build: async (target) => {
           const { model, images, outputs } = await (reference ??= victimReference(ctx, data));
-          await writeDerivedCopy(VICTIM, model.spec, target, op);
+          await writeDerivedCopy(FACE_VICTIM, model.spec, target, op);
           const copy = await loadModel(target);
           try {
             return { fidelity: fidelity(outputs, await predictAll(copy, images), 'embedding') };
@@ -135,7 +136,7 @@ interface VictimReference {
 
 /** The victim, a few data images and its outputs on them: what a copy's fidelity is measured against. */
 async function victimReference(ctx: ZooBuildContext, data: ZooManifest['data']): Promise<VictimReference> {
-  const model = await loadModel(`builtin:${VICTIM}`);
+  const model = await loadModel(`builtin:${FACE_VICTIM}`);
   const { height, width } = model.spec;
   const images = await loadImages(resolveZooPath(ctx.dir, data.path), { size: { height, width }, channels: 3, limit: FIDELITY_IMAGES, ...(data.faceCrop ? { faceCrop: true } : {}) });
   return { model, images, outputs: await predictAll(model, images) };

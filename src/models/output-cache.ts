@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ImageBatch } from '../data/types.js';
-import type { Model, Outputs } from '../models/types.js';
+import type { Model, Outputs } from './types.js';
 
 /**
  * `model` with its outputs remembered per input batch: fingerprints that share their samples (a
