@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runBench, writeBench } from '../src/bench/bench.js';
 import { runSweep } from '../src/bench/sweep.js';
+import { LineageError } from '../src/errors.js';
 import { STATISTICS } from '../src/fingerprints/types.js';
 import { buildZoo } from '../src/zoo/build.js';
 import { facesBuiltinPreset } from '../src/zoo/presets/faces-builtin.js';
@@ -43,6 +44,13 @@ test('bench on a mini faces-builtin zoo: files, AUCs in [0, 1], the fp16 copy cl
       assert.ok(fp16.values.distance! < other.values.distance! && fp16.values.pearson! < other.values.pearson!, `fp16 closer than ${other.id}`);
     }
     assert.ok(run.result.warnings.some((w) => w.includes('mobilefacenet')), 'model warnings are collected');
+
+    // A method this zoo cannot give (35 misidentified faces among ~40) is skipped with its reason; the others run.
+    const partial = await runBench(zoo, { methods: ['sac-jc', 'sac-w'], samples: 35 });
+    assert.deepEqual(partial.result.methods.map((x) => x.method), ['sac-jc']);
+    assert.ok(partial.result.warnings.some((w) => /sac-w skipped: SAC-w found only \d+ images/.test(w)), partial.result.warnings.join('\n'));
+    await assert.rejects(runBench(zoo, { methods: ['sac-w'], samples: 35 }),
+      (e: unknown) => e instanceof LineageError && /no method could run on zoo/.test(e.message) && /SAC-w found only/.test(e.message));
 
     // A kernel sweep reuses the suspects' outputs: same samples, other matrices.
     const sweep = await runSweep(zoo, { key: 'kernel', values: ['cosine', 'rbf'] }, { methods: ['sac-jc'], samples: 20 });

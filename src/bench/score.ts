@@ -1,5 +1,5 @@
 import { loadImages } from '../data/load.js';
-import { LineageError } from '../errors.js';
+import { isLineageError, LineageError } from '../errors.js';
 import type { MethodName, ProgressFn } from '../fingerprints/types.js';
 import { loadModel } from '../models/load.js';
 import type { Outputs } from '../models/types.js';
@@ -53,7 +53,11 @@ export function suspectsOf(zoo: string, manifest: ZooManifest): (ZooModel & { ro
 export async function scoreZoo(zoo: string, manifest: ZooManifest, plans: readonly FingerprintPlan[], options: ScoreOptions = {}): Promise<(FingerprintScores | undefined)[]> {
   const suspects = suspectsOf(zoo, manifest);
   const modelOptions = options.onWarning ? { onWarning: options.onWarning } : {};
-  const fingerprints = await makeFingerprints(zoo, manifest, plans, options);
+  const warnings: string[] = [];
+  const fingerprints = await makeFingerprints(zoo, manifest, plans, { ...options, onWarning: (w) => { warnings.push(w); options.onWarning?.(w); } });
+  if (fingerprints.every((f) => f === undefined)) {
+    throw new LineageError(`no method could run on zoo ${zoo}: ${warnings.join('; ')}`, 'choose methods that fit this zoo (--methods), or fewer --samples');
+  }
   const results = fingerprints.map((fingerprint) => fingerprint && { fingerprint, scores: [] as ModelScore[], matrices: new Map<string, Float64Array>(), outputs: new Map<string, Outputs>() });
   for (const m of suspects) {
     const model = withOutputCache(await loadModel(resolveZooPath(zoo, m.path), modelOptions), m.id);
@@ -96,11 +100,25 @@ async function makeFingerprints(zoo: string, manifest: ZooManifest, plans: reado
         throw new LineageError(`the zoo's data ${dataPath} holds ${pool.count} images; ${settings.samples} samples were asked for`, `use --samples ${pool.count} or fewer`);
       }
       const key = fingerprintKey(method, settings);
-      if (!made.has(key)) made.set(key, await makeBenchFingerprint(victim, pool, method, settings, options));
+      if (!made.has(key)) made.set(key, await fingerprintOrSkip(() => makeBenchFingerprint(victim, pool, method, settings, options), method, options.onWarning));
       fingerprints.push(made.get(key));
     }
     return fingerprints;
   } finally {
     await victim.dispose();
+  }
+}
+
+/**
+ * One method's fingerprint, or undefined with a warning when the zoo cannot give it (e.g. SAC-w with
+ * fewer misclassified images than samples): the other methods of the run go on.
+ */
+async function fingerprintOrSkip(make: () => Promise<BenchFingerprint | undefined>, method: string, onWarning?: (message: string) => void): Promise<BenchFingerprint | undefined> {
+  try {
+    return await make();
+  } catch (e) {
+    if (!isLineageError(e)) throw e;
+    onWarning?.(`${method} skipped: ${e.message}${e.hint ? ` (${e.hint})` : ''}`);
+    return undefined;
   }
 }
