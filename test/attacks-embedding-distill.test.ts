@@ -7,22 +7,8 @@ import { distillEmbeddings } from '../src/attacks/embedding-distill.js';
 import { loadImages } from '../src/data/load.js';
 import { predictAll } from '../src/fingerprints/query.js';
 import { loadModel } from '../src/models/load.js';
-import type { Outputs } from '../src/models/types.js';
+import { fidelity } from '../src/zoo/fidelity.js';
 import { LFW_SKIP, miniLfw } from './helpers/lfw.js';
-
-/** Mean cosine similarity of corresponding rows. */
-function meanCosine(a: Outputs, b: Outputs): number {
-  let sum = 0;
-  for (let r = 0; r < a.rows; r++) {
-    let dot = 0, na = 0, nb = 0;
-    for (let c = 0; c < a.cols; c++) {
-      const x = a.data[r * a.cols + c]!, y = b.data[r * b.cols + c]!;
-      dot += x * y; na += x * x; nb += y * y;
-    }
-    sum += dot / Math.sqrt(na * nb);
-  }
-  return sum / a.rows;
-}
 
 test('embedding distillation: a ResNet-8 student learns to regress a real face model\'s embeddings on LFW faces', { skip: LFW_SKIP, timeout: 180_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'lineage-distill-'));
@@ -47,7 +33,7 @@ test('embedding distillation: a ResNet-8 student learns to regress a real face m
       const mine = await predictAll(student, faces);
       const theirs = await predictAll(victim, faces);
       assert.equal(mine.cols, 512);
-      const agreement = meanCosine(mine, theirs);
+      const agreement = fidelity(theirs, mine, 'embedding');
       // An untrained student's embeddings are unrelated to the victim's (cosine ≈ 0; 0.03 after the first epoch).
       assert.ok(agreement > 0.25, `the student embeds like the victim: mean cosine ${agreement.toFixed(3)}`);
     } finally {

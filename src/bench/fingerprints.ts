@@ -3,7 +3,8 @@ import { selectImages } from '../data/types.js';
 import { compareWithFingerprint } from '../fingerprints/compare.js';
 import { clusterSuspects } from '../fingerprints/deepcore/cluster.js';
 import { DEFAULT_PARAMS, fingerprint } from '../fingerprints/fingerprint.js';
-import { PEER_METHODS, peerStatistics, peerVictimProblem, querySuspect, scorePeer } from '../fingerprints/peers/methods.js';
+import { requirePeerVictim } from '../fingerprints/peer-fingerprint.js';
+import { PEER_METHODS, peerStatistics, querySuspect, scorePeer } from '../fingerprints/peers/methods.js';
 import type { PeerFingerprint, PeerMethodName } from '../fingerprints/peers/types.js';
 import { isPeerMethod, scoreOf, STATISTICS } from '../fingerprints/types.js';
 import type { FingerprintQuality, MethodName, ProgressFn, SacMethodName, SacParams } from '../fingerprints/types.js';
@@ -45,18 +46,13 @@ export interface BenchFingerprint {
   readonly cluster?: (suspects: readonly Outputs[]) => boolean[];
 }
 
-export interface MakeOptions {
-  readonly onProgress?: ProgressFn;
-  readonly onWarning?: (message: string) => void;
-}
-
 /**
- * The fingerprint of `method` at settings `s`, made from the victim and the zoo's held-out images;
- * undefined (with a warning) when the method cannot run on this victim: a white-box method needs a
- * TF.js victim's gradients.
+ * The fingerprint of `method` at settings `s`, made from the victim and the zoo's held-out images.
+ * A LineageError when this zoo cannot give it (an embedding victim for a peer method, a white-box
+ * method without gradients, too few misclassified images for SAC-w): the bench skips the method.
  */
-export async function makeBenchFingerprint(victim: Model, pool: ImageSet, method: MethodName, s: BenchSettings, options: MakeOptions = {}): Promise<BenchFingerprint | undefined> {
-  return isPeerMethod(method) ? peerBenchFingerprint(victim, pool, method, s, options.onWarning) : sacBenchFingerprint(victim, pool, method, s, options.onProgress);
+export async function makeBenchFingerprint(victim: Model, pool: ImageSet, method: MethodName, s: BenchSettings, onProgress?: ProgressFn): Promise<BenchFingerprint> {
+  return isPeerMethod(method) ? peerBenchFingerprint(victim, pool, method, s) : sacBenchFingerprint(victim, pool, method, s, onProgress);
 }
 
 /** Fingerprints that would be identical share one key (a kernel sweep does not change a peer fingerprint). */
@@ -87,13 +83,9 @@ async function sacBenchFingerprint(victim: Model, pool: ImageSet, method: SacMet
   };
 }
 
-async function peerBenchFingerprint(victim: Model, pool: ImageSet, method: PeerMethodName, s: BenchSettings, onWarning?: (message: string) => void): Promise<BenchFingerprint | undefined> {
+async function peerBenchFingerprint(victim: Model, pool: ImageSet, method: PeerMethodName, s: BenchSettings): Promise<BenchFingerprint> {
   const peer = PEER_METHODS[method];
-  const refusal = peerVictimProblem(victim, method);
-  if (refusal !== undefined) {
-    onWarning?.(`${method} skipped: ${refusal}`);
-    return undefined;
-  }
+  requirePeerVictim(victim, method);
   // DeepCore makes seeds × classes core points: ⌈N / classes⌉ seeds query about N points.
   const samples = method === 'deepcore' ? Math.ceil(s.samples / (await victim.predict(selectImages(pool, [0]))).cols) : s.samples;
   const { result: fp, seconds } = await measured(victim, () => peer.build(victim, pool, { samples, seed: s.seed }));

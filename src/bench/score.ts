@@ -100,7 +100,7 @@ async function makeFingerprints(zoo: string, manifest: ZooManifest, plans: reado
         throw new LineageError(`the zoo's data ${dataPath} holds ${pool.count} images; ${settings.samples} samples were asked for`, `use --samples ${pool.count} or fewer`);
       }
       const key = fingerprintKey(method, settings);
-      if (!made.has(key)) made.set(key, await fingerprintOrSkip(() => makeBenchFingerprint(victim, pool, method, settings, options), method, options.onWarning));
+      if (!made.has(key)) made.set(key, await fingerprintOrSkip(() => makeBenchFingerprint(victim, pool, method, settings, options.onProgress), method, options.onWarning));
       fingerprints.push(made.get(key));
     }
     return fingerprints;
@@ -110,10 +110,10 @@ async function makeFingerprints(zoo: string, manifest: ZooManifest, plans: reado
 }
 
 /**
- * One method's fingerprint, or undefined with a warning when the zoo cannot give it (e.g. SAC-w with
- * fewer misclassified images than samples): the other methods of the run go on.
+ * One method's fingerprint, or undefined with the reason as a warning when the zoo cannot give it
+ * (see makeBenchFingerprint): the other methods of the run go on.
  */
-async function fingerprintOrSkip(make: () => Promise<BenchFingerprint | undefined>, method: string, onWarning?: (message: string) => void): Promise<BenchFingerprint | undefined> {
+async function fingerprintOrSkip(make: () => Promise<BenchFingerprint>, method: string, onWarning?: (message: string) => void): Promise<BenchFingerprint | undefined> {
   try {
     return await make();
   } catch (e) {

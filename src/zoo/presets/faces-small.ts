@@ -70,7 +70,11 @@ async function* facesSmallModels(ctx: ZooBuildContext, data: ZooManifest['data']
   // teacher is asked once however many students it trains.
   let shared: Promise<StudentInputs> | undefined;
   const teachers = new Map<string, Promise<Model>>();
-  const teacher = (name: string) => teachers.get(name) ?? teachers.set(name, loadModel(`builtin:${name}`).then((m) => withOutputCache(m))).get(name)!;
+  const teacher = (name: string): Promise<Model> => {
+    let model = teachers.get(name);
+    if (!model) teachers.set(name, (model = loadModel(`builtin:${name}`).then((m) => withOutputCache(m))));
+    return model;
+  };
   try {
     for (const [group, role, source] of [['distill', 'stolen', FACE_VICTIM], ['other-teacher', 'independent', OTHER_TEACHER]] as const) {
       for (let k = 1; k <= STUDENTS; k++) {
