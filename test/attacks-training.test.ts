@@ -100,6 +100,9 @@ test('training attacks on a tiny ResNet-8 victim and a few CIFAR-10 batches', { 
       assert.equal(classes, 10);
       const l = await extractLabels(at('victim'), data.images, { saveTo: at('el'), seed: 4, training: FEW, architecture: 'resnet8' });
       assert.equal(l.attack, 'extract-l');
+      assert.deepEqual([l.params['queries'], l.params['victimQueries']], ['once', 48]);
+      const online = await extractLabels(at('victim'), data.images, { saveTo: at('el-online'), seed: 4, training: { ...FEW, epochs: 2 }, architecture: 'resnet8', queries: 'every-batch' });
+      assert.deepEqual([online.params['queries'], online.params['victimQueries']], ['every-batch', 1 + 2 * 48]);
       const p = await extractProbabilities(at('victim'), data.images, { saveTo: at('ep'), seed: 4, training: FEW, architecture: 'resnet8', alpha: 0.9, temperature: 20 });
       assert.deepEqual([p.params['alpha'], p.params['temperature']], [0.9, 20]);
       const student = await loadTrainableModel(at('ep'));

@@ -6,7 +6,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { loadU8Dataset } from '../src/data/u8.js';
-import { selectImages } from '../src/data/types.js';
+import { selectImages, type ImageBatch } from '../src/data/types.js';
+import type { Outputs } from '../src/models/types.js';
 import { loadModel } from '../src/models/load.js';
 import { initTrainingBackend } from '../src/train/backend.js';
 import { classIndices, type TrainingData } from '../src/train/data.js';
@@ -17,7 +18,7 @@ import { trainingSpec } from '../src/train/preprocess.js';
 import { loadTrainableModel } from '../src/train/save.js';
 import { Random } from '../src/util/random.js';
 
-const CIFAR = '/work/shared/datasets/cifar10';
+const CIFAR = path.resolve('../shared/datasets/cifar10');
 
 /** conv-BN-ReLU ×2 with pooling → logits: small enough to train a few epochs in seconds. */
 function tinyCnn(seed: number): tf.LayersModel {
@@ -80,4 +81,33 @@ test('train a tiny CNN on 256 CIFAR-10 images, save, reload with loadModel: same
     model.dispose();
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('a teacher answers every augmented batch, and its rows replace the data\'s targets', async () => {
+  await initTrainingBackend();
+  const random = new Random(5);
+  const count = 48;
+  const size = 32 * 32 * 3;
+  const images: ImageBatch = { data: Uint8Array.from({ length: count * size }, () => random.int(256)), count, height: 32, width: 32, channels: 3 };
+  const stored = new Set(Array.from({ length: count }, (_, i) => Buffer.from(images.data.subarray(i * size, (i + 1) * size)).toString('base64')));
+  const seen: number[] = [];
+  let augmented = 0;
+  // Whatever the image, the teacher says class 7: a student that learns from it predicts 7.
+  const teacher = (batch: ImageBatch): Outputs => {
+    seen.push(batch.count);
+    for (let i = 0; i < batch.count; i++) {
+      if (!stored.has(Buffer.from(batch.data.subarray(i * size, (i + 1) * size)).toString('base64'))) augmented++;
+    }
+    const rows = new Float32Array(batch.count * 10);
+    for (let i = 0; i < batch.count; i++) rows[i * 10 + 7] = 5;
+    return { data: rows, rows: batch.count, cols: 10 };
+  };
+  const model = tinyCnn(3);
+  await trainModel(model, { images }, { epochs: 3, batchSize: 16, optimizer: 'adam', lr: 1e-2, seed: 2, augment: { crop: 4, flip: true }, teacher });
+  assert.deepEqual(seen, new Array(9).fill(16), 'one call per batch, with the batch\'s images');
+  assert.ok(augmented > count, `the teacher saw augmented pixels (${augmented} of ${3 * count} images were not stored ones)`);
+  const predicted = predictOutputs(model, images, trainingSpec(32, 32, 3));
+  const sevens = Array.from({ length: count }, (_, i) => predicted.data.subarray(i * 10, (i + 1) * 10)).filter((row) => row.indexOf(Math.max(...row)) === 7).length;
+  assert.equal(sevens, count, 'the student learnt the teacher\'s answer, not anything in the data');
+  model.dispose();
 });

@@ -4,6 +4,7 @@ import { buildModel, type ArchitectureName } from '../train/architectures.js';
 import { initTrainingBackend } from '../train/backend.js';
 import type { TrainingData } from '../train/data.js';
 import type { Loss } from '../train/losses.js';
+import type { TrainOptions } from '../train/loop.js';
 import { trainingSpec } from '../train/preprocess.js';
 import { saveAttackResult, trainWith } from './run.js';
 import type { AttackOptions, AttackRecord } from './types.js';
@@ -23,6 +24,8 @@ export interface FromScratchExtras {
   readonly params?: Readonly<Record<string, unknown>>;
   /** What the saved model outputs (default logits; embedding students say so). */
   readonly outputKind?: InputSpec['outputKind'];
+  /** Answers every augmented batch afresh (online distillation; see TrainOptions.teacher). */
+  readonly teacher?: TrainOptions['teacher'];
 }
 
 export async function trainFromScratch(data: TrainingData, options: FromScratchOptions, attack: string, extra: FromScratchExtras = {}): Promise<AttackRecord> {
@@ -32,7 +35,7 @@ export async function trainFromScratch(data: TrainingData, options: FromScratchO
   const model: tf.LayersModel = buildModel(options.architecture, { inputShape: [height, width, channels], classes: options.classes, seed: options.seed });
   const spec = trainingSpec(height, width, channels, extra.outputKind);
   try {
-    await trainWith(model, spec, data, options, extra.loss ? { loss: extra.loss } : {});
+    await trainWith(model, spec, data, options, { ...(extra.loss ? { loss: extra.loss } : {}), ...(extra.teacher ? { teacher: extra.teacher } : {}) });
     return await saveAttackResult(model, spec, options.saveTo, {
       attack, params: { architecture: options.architecture, classes: options.classes, ...options.training, ...extra.params }, seed: options.seed, started,
     });

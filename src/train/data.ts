@@ -53,14 +53,20 @@ export async function fitToSpec(data: TrainingData, spec: InputSpec): Promise<Tr
   return images === data.images ? data : { ...data, images };
 }
 
-/** Labels and target rows of images `indices`, as tensors (those the data has). */
-export function supervision(data: TrainingData, indices: readonly number[]): { labels?: tf.Tensor1D; targets?: tf.Tensor2D } {
+/**
+ * Labels and target rows of images `indices`, as tensors (those the data has); `answered` (a
+ * teacher's rows for exactly these images, in this order) replaces the data's targets.
+ */
+export function supervision(data: TrainingData, indices: readonly number[], answered?: Outputs): { labels?: tf.Tensor1D; targets?: tf.Tensor2D } {
   const out: { labels?: tf.Tensor1D; targets?: tf.Tensor2D } = {};
   if (data.labels) {
     const labels = data.labels;
     out.labels = tf.tensor1d(Int32Array.from(indices, (i) => labels[i]!), 'int32');
   }
-  if (data.targets) {
+  if (answered) {
+    if (answered.rows !== indices.length) throw new LineageError(`the teacher answered ${answered.rows} rows for a batch of ${indices.length} images`, 'answer one row per image');
+    out.targets = tf.tensor2d(answered.data, [answered.rows, answered.cols]);
+  } else if (data.targets) {
     const { data: values, cols } = data.targets;
     const rows = new Float32Array(indices.length * cols);
     indices.forEach((i, k) => rows.set(values.subarray(i * cols, (i + 1) * cols), k * cols));

@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LineageError } from '../errors.js';
-import type { InputSpec } from '../models/types.js';
+import type { ImageBatch } from '../data/types.js';
+import type { InputSpec, Outputs } from '../models/types.js';
 import { Random } from '../util/random.js';
 import { initTrainingBackend } from './backend.js';
 import { checkTrainingData, fitToSpec, supervision, type TrainingData } from './data.js';
@@ -40,6 +41,11 @@ export interface TrainOptions {
   readonly validation?: TrainingData;
   /** End with the weights of the best validation epoch (accuracy when labelled, else loss). */
   readonly keepBest?: boolean;
+  /**
+   * Answers every drawn (augmented) batch with fresh target rows that replace the data's targets:
+   * online distillation, i.e. a model thief who sends the victim each augmented image it trains on.
+   */
+  readonly teacher?: (batch: ImageBatch) => Outputs;
   /** How pixels become input; default trainingSpec (−1..1, the training images' channels) at the model's input size. */
   readonly spec?: InputSpec;
   /** Save the final model to this folder (TF.js layers + model.lineage.json). */
@@ -137,8 +143,9 @@ export async function trainModel(model: tf.LayersModel, data: TrainingData, opti
         const indices = order.slice(step * batchSize, (step + 1) * batchSize);
         const started = performance.now();
         const value = tf.tidy(() => {
-          const x = inputTensor(drawBatch(train.images, indices, options.augment ?? {}, random), spec);
-          const { labels, targets } = supervision(train, indices);
+          const batch = drawBatch(train.images, indices, options.augment ?? {}, random);
+          const x = inputTensor(batch, spec);
+          const { labels, targets } = supervision(train, indices, options.teacher?.(batch));
           return optimizer.minimize(() => {
             const objective = loss({ logits: model.apply(x, { training: true }) as tf.Tensor2D, labels, targets });
             if (weightDecay === 0 || decayed.length === 0) return objective;

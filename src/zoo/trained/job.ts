@@ -1,5 +1,6 @@
 /** One unit of work of a trained zoo, as plain data so that it can run in a worker process. */
 import type { PgdSettings } from '../../attacks/adversarial.js';
+import type { VictimQueries } from '../../attacks/extract.js';
 import type { TrainSettings } from '../../attacks/types.js';
 import type { WeightOp } from '../../attacks/weights/types.js';
 import type { ArchitectureName } from '../../train/architectures.js';
@@ -12,8 +13,8 @@ export type ZooStep =
   | { readonly kind: 'scratch'; readonly group: 'victim' | 'homologous' | 'irrelevant'; readonly architecture: ArchitectureName; readonly training: TrainSettings }
   | { readonly kind: 'fine-tune'; readonly layers: 'all' | 'last'; readonly training: TrainSettings }
   | { readonly kind: 'fine-prune'; readonly ratios: readonly number[]; readonly prunesPerRound: number; readonly fineTuneImages: number; readonly probeImages: number; readonly training: TrainSettings }
-  | { readonly kind: 'extract-l'; readonly architecture: ArchitectureName; readonly training: TrainSettings }
-  | { readonly kind: 'extract-p'; readonly architecture: ArchitectureName; readonly alpha: number; readonly temperature: number; readonly training: TrainSettings }
+  | { readonly kind: 'extract-l'; readonly architecture: ArchitectureName; readonly queries: VictimQueries; readonly training: TrainSettings }
+  | { readonly kind: 'extract-p'; readonly architecture: ArchitectureName; readonly queries: VictimQueries; readonly alpha: number; readonly temperature: number; readonly training: TrainSettings }
   | { readonly kind: 'adversarial'; readonly labels: 'true' | 'victim'; readonly pgd: PgdSettings; readonly rounds: number; readonly imagesPerRound: number; readonly training: TrainSettings }
   | { readonly kind: 'transfer'; readonly classes: readonly (readonly string[])[]; readonly training: TrainSettings }
   | { readonly kind: 'weights'; readonly op: WeightOp };

@@ -69,6 +69,7 @@ export function planZoo(recipe: TrainedZooRecipe, dir: string, dataset: string, 
   for (const { name, group, op } of recipe.weightCopies) {
     add({ id: name, role: 'stolen', group, parent: VICTIM_ID, attack: `${op.kind} of the weights, no training`, architecture: victimArch, step: { kind: 'weights', op } });
   }
+  const queries = recipe.extract.queries ?? 'once';
   const extractArch = (k: number) => recipe.extract.architectures[(k - 1) % recipe.extract.architectures.length]!;
   const rounds = Math.max(recipe.perGroup, recipe.irrelevant.count, recipe.homologous);
   for (let k = 1; k <= rounds; k++) {
@@ -77,8 +78,8 @@ export function planZoo(recipe: TrainedZooRecipe, dir: string, dataset: string, 
         add({ id: `${group}-${k}`, role: 'stolen', group, parent, attack, architecture, step, ...(after ? { after } : {}) });
       stolen('fine-tune-all', 'fine-tune all layers on attacker data', victimArch, { kind: 'fine-tune', layers: 'all', training: recipe.fineTuneAll });
       stolen('fine-tune-last', 'fine-tune the last layer on attacker data', victimArch, { kind: 'fine-tune', layers: 'last', training: recipe.fineTuneLast });
-      stolen('extract-l', 'student trained on the victim\'s top-1 labels', extractArch(k), { kind: 'extract-l', architecture: extractArch(k), training: recipe.extract.training });
-      stolen('extract-p', 'student distilled from the victim\'s logits', extractArch(k), { kind: 'extract-p', architecture: extractArch(k), ...recipe.extract.distillation, training: recipe.extract.training });
+      stolen('extract-l', 'student trained on the victim\'s top-1 labels', extractArch(k), { kind: 'extract-l', architecture: extractArch(k), queries, training: recipe.extract.training });
+      stolen('extract-p', 'student distilled from the victim\'s logits', extractArch(k), { kind: 'extract-p', architecture: extractArch(k), queries, ...recipe.extract.distillation, training: recipe.extract.training });
       stolen('adv-train', 'PGD adversarial fine-tuning of the victim', victimArch, { kind: 'adversarial', labels: 'true', ...recipe.adversarial });
       stolen('transfer', `fine-tuned to ${recipe.transfer.classes.length} other classes (new head)`, victimArch, { kind: 'transfer', ...recipe.transfer });
       stolen('extract-adv', 'Extract-L student, PGD adversarially fine-tuned on the victim\'s labels', extractArch(k), { kind: 'adversarial', labels: 'victim', ...recipe.adversarial }, `extract-l-${k}`, [VICTIM_ID]);

@@ -4,6 +4,7 @@
  * fer2013-small (and their -tiny miniatures) are recipes; src/zoo/trained/plan.ts turns one into jobs.
  */
 import type { PgdSettings } from '../../attacks/adversarial.js';
+import type { VictimQueries } from '../../attacks/extract.js';
 import type { TrainSettings } from '../../attacks/types.js';
 import type { WeightOp } from '../../attacks/weights/types.js';
 import type { ArchitectureName } from '../../train/architectures.js';
@@ -30,7 +31,13 @@ export interface TrainedZooRecipe {
     readonly training: TrainSettings;
   };
   /** Student architectures, used in turn. */
-  readonly extract: { readonly architectures: readonly ArchitectureName[]; readonly training: TrainSettings; readonly distillation: DistillationOptions };
+  readonly extract: {
+    readonly architectures: readonly ArchitectureName[];
+    readonly training: TrainSettings;
+    readonly distillation: DistillationOptions;
+    /** Default 'once'. */
+    readonly queries?: VictimQueries;
+  };
   /** Extract-Adv (on the Extract-L students) and adversarial training (of the victim). */
   readonly adversarial: { readonly pgd: PgdSettings; readonly rounds: number; readonly imagesPerRound: number; readonly training: TrainSettings };
   /** New classes, each a list of the dataset's class names. */

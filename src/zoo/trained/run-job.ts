@@ -115,9 +115,9 @@ async function runStep(job: ZooJob, data: Dataset, saveTo: (id: string) => strin
         snapshots: step.ratios.map((ratio, k) => ({ ratio, saveTo: saveTo(job.outputs[k]!.id) })),
       });
     case 'extract-l':
-      return [await extractLabels(job.victim, attacker.images, { ...options(step.training), architecture: step.architecture })];
+      return [await extractLabels(job.victim, attacker.images, { ...options(step.training), architecture: step.architecture, queries: step.queries })];
     case 'extract-p':
-      return [await extractProbabilities(job.victim, attacker.images, { ...options(step.training), architecture: step.architecture, alpha: step.alpha, temperature: step.temperature })];
+      return [await extractProbabilities(job.victim, attacker.images, { ...options(step.training), architecture: step.architecture, queries: step.queries, alpha: step.alpha, temperature: step.temperature })];
     case 'adversarial': {
       const settings = { ...options(step.training), pgd: step.pgd, rounds: step.rounds, imagesPerRound: step.imagesPerRound };
       return [step.labels === 'victim'
