@@ -5,6 +5,7 @@ import { LINEAGE_VERSION } from '../version.js';
 import { benchCommand } from './commands/bench.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { demoCommand } from './commands/demo.js';
+import { exportCommand } from './commands/export.js';
 import { fingerprintCommand } from './commands/fingerprint.js';
 import { inspectCommand } from './commands/inspect.js';
 import { serveCommand } from './commands/serve.js';
@@ -22,6 +23,7 @@ const program = new Command('lineage')
   .addCommand(serveCommand())
   .addCommand(demoCommand())
   .addCommand(zooCommand())
+  .addCommand(exportCommand())
   .addCommand(benchCommand());
 
 /** One clear line (plus a fix) for expected failures; a stack trace only with LINEAGE_DEBUG=1. */
