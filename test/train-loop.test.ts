@@ -10,7 +10,8 @@ import { selectImages, type ImageBatch } from '../src/data/types.js';
 import type { Outputs } from '../src/models/types.js';
 import { loadModel } from '../src/models/load.js';
 import { initTrainingBackend } from '../src/train/backend.js';
-import { classIndices, type TrainingData } from '../src/train/data.js';
+import { classIndices, supervision, type TrainingData } from '../src/train/data.js';
+import { LineageError } from '../src/errors.js';
 import { evaluate, predictOutputs } from '../src/train/evaluate.js';
 import { trainModel, type TrainProgress } from '../src/train/loop.js';
 import { crossEntropy } from '../src/train/losses.js';
@@ -110,4 +111,14 @@ test('a teacher answers every augmented batch, and its rows replace the data\'s 
   const sevens = Array.from({ length: count }, (_, i) => predicted.data.subarray(i * 10, (i + 1) * 10)).filter((row) => row.indexOf(Math.max(...row)) === 7).length;
   assert.equal(sevens, count, 'the student learnt the teacher\'s answer, not anything in the data');
   model.dispose();
+});
+
+test('a teacher that answers the wrong number of rows is a clear error', async () => {
+  await initTrainingBackend();
+  const images: ImageBatch = { data: new Uint8Array(4 * 3), count: 4, height: 1, width: 1, channels: 3 };
+  const answered: Outputs = { data: new Float32Array(3 * 10), rows: 3, cols: 10 };
+  assert.throws(() => supervision({ images }, [0, 1, 2, 3], answered), (e) => e instanceof LineageError && /answered 3 rows for a batch of 4/.test(e.message));
+  const fine = supervision({ images }, [0, 1, 2], answered);
+  assert.deepEqual(fine.targets!.shape, [3, 10]);
+  fine.targets!.dispose();
 });
