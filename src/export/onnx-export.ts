@@ -12,7 +12,7 @@ import type { InputSpec } from '../models/types.js';
 import { loadTrainableModel } from '../train/save.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { LINEAGE_VERSION } from '../version.js';
-import { attr, encodeOnnxModel, floatTensor, node, type OnnxNode, type OnnxTensor } from './onnx-proto.js';
+import { attr, encodeOnnxModel, floatTensor, node, type OnnxAttribute, type OnnxNode, type OnnxTensor } from './onnx-proto.js';
 
 type Shape = readonly (number | null)[];
 
@@ -22,12 +22,12 @@ interface Emitted {
   readonly initializers: OnnxTensor[];
 }
 
-const SUPPORTED = 'InputLayer, Conv2D, DepthwiseConv2D, BatchNormalization, ReLU, Activation (relu, linear), Add, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Dense';
+
 
 function unsupported(layer: tf.layers.Layer, what: string): LineageError {
   return new LineageError(
     `cannot export layer "${layer.name}" (${layer.getClassName()}) to ONNX: ${what}`,
-    `the ONNX export handles ${SUPPORTED}; export other models from their own framework`,
+    `the ONNX export handles ${Object.keys(EMITTERS).join(', ')} layers (relu or linear activations); export other models from their own framework`,
   );
 }
 
@@ -62,109 +62,122 @@ function pads(padding: string, input: Shape, kernel: readonly number[], strides:
 
 const pair = (v: number | number[]): number[] => (Array.isArray(v) ? v : [v, v]);
 
-function checkDilation(layer: tf.layers.Layer, config: tf.serialization.ConfigDict): void {
-  const d = config['dilationRate'] as number | number[] | undefined;
-  if (d !== undefined && pair(d).some((v) => v !== 1)) throw unsupported(layer, 'dilated convolutions are not handled');
+/** What an emitter sees of one layer. */
+interface LayerContext {
+  readonly layer: tf.layers.Layer;
+  readonly name: string;
+  readonly config: tf.serialization.ConfigDict;
+  /** Names of the tensors the layer reads (its inbound layers' outputs). */
+  readonly inputs: readonly string[];
+  /** Shape of its first input, NHWC with a null batch. */
+  readonly input: Shape;
+  readonly weights: Float32Array[];
 }
 
-/** An activation that a layer applies to its own output (Conv2D, Dense …): none, or a ReLU node. */
-function activationNodes(layer: tf.layers.Layer, activation: unknown, from: string, to: string): OnnxNode[] {
-  if (activation === undefined || activation === 'linear') return [];
-  if (activation === 'relu') return [node('Relu', `${layer.name}/relu`, [from], [to])];
-  throw unsupported(layer, `activation "${String(activation)}"`);
+/** One node reading the layer's inputs (plus `extra` initializers) and writing the layer's name. */
+function single(c: LayerContext, op: string, attributes: OnnxAttribute[] = [], initializers: OnnxTensor[] = []): Emitted {
+  return { nodes: [node(op, c.name, [...c.inputs, ...initializers.map((t) => t.name)], [c.name], attributes)], initializers };
 }
+
+/**
+ * An op followed by the activation the layer applies to its own output (Conv2D, Dense …): the op
+ * writes the layer's name directly when the activation is linear, else a ReLU node does.
+ */
+function withActivation(c: LayerContext, op: string, attributes: OnnxAttribute[], initializers: OnnxTensor[]): Emitted {
+  const activation = c.config['activation'];
+  if (activation !== undefined && activation !== 'linear' && activation !== 'relu') throw unsupported(c.layer, `activation "${String(activation)}"`);
+  const linear = activation === undefined || activation === 'linear';
+  const out = linear ? c.name : `${c.name}/${op.toLowerCase()}`;
+  const first = node(op, `${c.name}/${op.toLowerCase()}`, [c.inputs[0]!, ...initializers.map((t) => t.name)], [out], attributes);
+  return { nodes: linear ? [first] : [first, node('Relu', `${c.name}/relu`, [out], [c.name])], initializers };
+}
+
+function conv(c: LayerContext): Emitted {
+  const d = c.config['dilationRate'] as number | number[] | undefined;
+  if (d !== undefined && pair(d).some((v) => v !== 1)) throw unsupported(c.layer, 'dilated convolutions are not handled');
+  if (c.config['dataFormat'] === 'channelsFirst') throw unsupported(c.layer, 'channels-first layers are not handled');
+  const kernel = pair(c.config['kernelSize'] as number | number[]);
+  const strides = pair(c.config['strides'] as number | number[]);
+  const depthwise = c.layer.getClassName() === 'DepthwiseConv2D';
+  const kernelShape = c.layer.getWeights()[0]!.shape;
+  const cin = c.input[3]!;
+  // Depthwise [kh, kw, cin, multiplier] is a grouped conv: [cin·multiplier, 1, kh, kw], one group per input channel.
+  const cout = depthwise ? cin * kernelShape[3]! : kernelShape[3]!;
+  const w = convKernel(c.weights[0]!, depthwise ? [kernel[0]!, kernel[1]!, 1, cout] : kernelShape);
+  const initializers = [floatTensor(`${c.name}/kernel`, [cout, depthwise ? 1 : cin, kernel[0]!, kernel[1]!], w)];
+  if (c.weights[1]) initializers.push(floatTensor(`${c.name}/bias`, [cout], c.weights[1]));
+  return withActivation(c, 'Conv', [
+    attr.ints('kernel_shape', kernel), attr.ints('strides', strides), attr.ints('pads', pads(c.config['padding'] as string, c.input, kernel, strides)),
+    attr.ints('dilations', [1, 1]), attr.int('group', depthwise ? cin : 1),
+  ], initializers);
+}
+
+function batchNorm(c: LayerContext): Emitted {
+  const axis = c.config['axis'] as number;
+  if (axis !== -1 && axis !== 3) throw unsupported(c.layer, `normalisation over axis ${axis}`);
+  const channels = c.input[3]!;
+  const weights = [...c.weights];
+  // Keras leaves gamma / beta out when scale / center are off.
+  const take = (flag: unknown, fill: number): Float32Array => (flag === false ? new Float32Array(channels).fill(fill) : weights.shift()!);
+  const parts: [string, Float32Array][] = [['scale', take(c.config['scale'], 1)], ['bias', take(c.config['center'], 0)], ['mean', weights[0]!], ['variance', weights[1]!]];
+  return single(c, 'BatchNormalization', [attr.float('epsilon', c.config['epsilon'] as number)],
+    parts.map(([part, values]) => floatTensor(`${c.name}/${part}`, [channels], values)));
+}
+
+function relu(c: LayerContext): Emitted {
+  const max = c.config['maxValue'] as number | null | undefined;
+  if (max === undefined || max === null) return single(c, 'Relu');
+  return single(c, 'Clip', [], [floatTensor(`${c.name}/min`, [], Float32Array.of(0)), floatTensor(`${c.name}/max`, [], Float32Array.of(max))]);
+}
+
+function activation(c: LayerContext): Emitted {
+  const fn = c.config['activation'];
+  if (fn === 'linear') return single(c, 'Identity');
+  if (fn === 'relu') return single(c, 'Relu');
+  throw unsupported(c.layer, `activation "${String(fn)}"`);
+}
+
+function pooling(c: LayerContext): Emitted {
+  const kernel = pair(c.config['poolSize'] as number | number[]);
+  const strides = pair((c.config['strides'] as number | number[] | null) ?? kernel);
+  const padding = pads(c.config['padding'] as string, c.input, kernel, strides);
+  const max = c.layer.getClassName() === 'MaxPooling2D';
+  if (!max && padding.some((p) => p > 0)) throw unsupported(c.layer, "'same' average pooling (TF and ONNX count the padding differently)");
+  return single(c, max ? 'MaxPool' : 'AveragePool', [attr.ints('kernel_shape', kernel), attr.ints('strides', strides), attr.ints('pads', padding)]);
+}
+
+/** TF's global pooling gives [batch, channels]: GlobalAveragePool ([batch, channels, 1, 1]) then Flatten. */
+function globalPool(c: LayerContext): Emitted {
+  const pooled = `${c.name}/pooled`;
+  return { nodes: [node('GlobalAveragePool', `${c.name}/pool`, c.inputs, [pooled]), node('Flatten', c.name, [pooled], [c.name], [attr.int('axis', 1)])], initializers: [] };
+}
+
+function dense(c: LayerContext): Emitted {
+  if (c.input.length !== 2) throw unsupported(c.layer, `a ${c.input.length}-D input (only [batch, features] is handled)`);
+  const units = c.config['units'] as number;
+  return withActivation(c, 'Gemm', [], [
+    floatTensor(`${c.name}/kernel`, [c.input[1]!, units], c.weights[0]!),
+    floatTensor(`${c.name}/bias`, [units], c.weights[1] ?? new Float32Array(units)),
+  ]);
+}
+
+const EMITTERS: Readonly<Record<string, (c: LayerContext) => Emitted>> = {
+  Conv2D: conv,
+  DepthwiseConv2D: conv,
+  BatchNormalization: batchNorm,
+  ReLU: relu,
+  Activation: activation,
+  Add: (c) => single(c, 'Sum'),
+  MaxPooling2D: pooling,
+  AveragePooling2D: pooling,
+  GlobalAveragePooling2D: globalPool,
+  Dense: dense,
+};
 
 function emit(layer: tf.layers.Layer, inputs: string[], input: Shape): Emitted {
-  const name = layer.name;
-  const config = layer.getConfig();
-  const className = layer.getClassName();
-  const weights = weightsOf(layer);
-  const single = (op: string, attributes = [] as ReturnType<typeof attr.int>[], extra: string[] = []): Emitted => ({
-    nodes: [node(op, name, [...inputs, ...extra], [name], attributes)], initializers: [],
-  });
-  switch (className) {
-    case 'Conv2D':
-    case 'DepthwiseConv2D': {
-      checkDilation(layer, config);
-      if (config['dataFormat'] === 'channelsFirst') throw unsupported(layer, 'channels-first layers are not handled');
-      const kernel = pair(config['kernelSize'] as number | number[]);
-      const strides = pair(config['strides'] as number | number[]);
-      const depthwise = className === 'DepthwiseConv2D';
-      const kernelShape = layer.getWeights()[0]!.shape;
-      const cin = input[3]!;
-      const w = depthwise
-        // [kh, kw, cin, multiplier] → [cin·multiplier, 1, kh, kw], one group per input channel.
-        ? convKernel(weights[0]!, [kernel[0]!, kernel[1]!, 1, cin * kernelShape[3]!])
-        : convKernel(weights[0]!, kernelShape);
-      const cout = depthwise ? cin * kernelShape[3]! : kernelShape[3]!;
-      const initializers = [floatTensor(`${name}/kernel`, depthwise ? [cout, 1, kernel[0]!, kernel[1]!] : [cout, cin, kernel[0]!, kernel[1]!], w)];
-      if (weights[1]) initializers.push(floatTensor(`${name}/bias`, [cout], weights[1]));
-      const activation = config['activation'];
-      const convOut = activation === undefined || activation === 'linear' ? name : `${name}/conv`;
-      const conv = node('Conv', `${name}/conv`, [inputs[0]!, ...initializers.map((t) => t.name)], [convOut], [
-        attr.ints('kernel_shape', kernel), attr.ints('strides', strides), attr.ints('pads', pads(config['padding'] as string, input, kernel, strides)),
-        attr.ints('dilations', [1, 1]), attr.int('group', depthwise ? cin : 1),
-      ]);
-      return { nodes: [conv, ...activationNodes(layer, activation, convOut, name)], initializers };
-    }
-    case 'BatchNormalization': {
-      const axis = config['axis'] as number;
-      if (axis !== -1 && axis !== 3) throw unsupported(layer, `normalisation over axis ${axis}`);
-      const channels = input[3]!;
-      // Keras omits gamma / beta when scale / center are off.
-      const take = (flag: unknown, fill: number): Float32Array => (flag === false ? new Float32Array(channels).fill(fill) : weights.shift()!);
-      const gamma = take(config['scale'], 1);
-      const beta = take(config['center'], 0);
-      const [mean, variance] = weights;
-      const initializers = [['scale', gamma], ['bias', beta], ['mean', mean!], ['variance', variance!]]
-        .map(([part, values]) => floatTensor(`${name}/${part as string}`, [channels], values as Float32Array));
-      return {
-        nodes: [node('BatchNormalization', name, [inputs[0]!, ...initializers.map((t) => t.name)], [name], [attr.float('epsilon', config['epsilon'] as number)])],
-        initializers,
-      };
-    }
-    case 'ReLU': {
-      const max = config['maxValue'] as number | null | undefined;
-      if (max === undefined || max === null) return single('Relu');
-      const bounds = [floatTensor(`${name}/min`, [], Float32Array.of(0)), floatTensor(`${name}/max`, [], Float32Array.of(max))];
-      return { nodes: [node('Clip', name, [inputs[0]!, ...bounds.map((t) => t.name)], [name])], initializers: bounds };
-    }
-    case 'Activation': {
-      const activation = config['activation'];
-      if (activation === 'linear') return single('Identity');
-      if (activation === 'relu') return single('Relu');
-      throw unsupported(layer, `activation "${String(activation)}"`);
-    }
-    case 'Add':
-      return single('Sum');
-    case 'MaxPooling2D':
-    case 'AveragePooling2D': {
-      const kernel = pair(config['poolSize'] as number | number[]);
-      const strides = pair((config['strides'] as number | number[] | null) ?? kernel);
-      const padding = pads(config['padding'] as string, input, kernel, strides);
-      if (className === 'AveragePooling2D' && padding.some((p) => p > 0)) throw unsupported(layer, "'same' average pooling (TF and ONNX count the padding differently)");
-      return single(className === 'MaxPooling2D' ? 'MaxPool' : 'AveragePool', [attr.ints('kernel_shape', kernel), attr.ints('strides', strides), attr.ints('pads', padding)]);
-    }
-    case 'GlobalAveragePooling2D':
-      return {
-        nodes: [node('GlobalAveragePool', `${name}/pool`, inputs, [`${name}/pooled`]), node('Flatten', name, [`${name}/pooled`], [name], [attr.int('axis', 1)])],
-        initializers: [],
-      };
-    case 'Dense': {
-      if (input.length !== 2) throw unsupported(layer, `a ${input.length}-D input (only [batch, features] is handled)`);
-      const units = config['units'] as number;
-      const initializers = [floatTensor(`${name}/kernel`, [input[1]!, units], weights[0]!)];
-      initializers.push(floatTensor(`${name}/bias`, [units], weights[1] ?? new Float32Array(units)));
-      const activation = config['activation'];
-      const gemmOut = activation === undefined || activation === 'linear' ? name : `${name}/gemm`;
-      return {
-        nodes: [node('Gemm', `${name}/gemm`, [inputs[0]!, ...initializers.map((t) => t.name)], [gemmOut]), ...activationNodes(layer, activation, gemmOut, name)],
-        initializers,
-      };
-    }
-    default:
-      throw unsupported(layer, 'no ONNX equivalent is implemented');
-  }
+  const emitter = EMITTERS[layer.getClassName()];
+  if (!emitter) throw unsupported(layer, 'no ONNX equivalent is implemented');
+  return emitter({ layer, name: layer.name, config: layer.getConfig(), inputs, input, weights: weightsOf(layer) });
 }
 
 /** Inbound layer names of a layer's first call (the graph edges). */
