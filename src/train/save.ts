@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LineageError, errorMessage } from '../errors.js';
 import { readSpecFile, resolveSpec, sidecarPath, specToOverrides } from '../models/spec.js';
 import type { InputSpec } from '../models/types.js';
+import { initTrainingBackend } from './backend.js';
 
 const MODEL_JSON = 'model.json';
 const WEIGHTS = 'weights.bin';
@@ -51,6 +52,8 @@ export async function saveTrainedModel(model: tf.LayersModel, dir: string, spec:
 
 /** A model saved by saveTrainedModel, ready to train further (fine-tuning), with its input spec. */
 export async function loadTrainableModel(dir: string): Promise<{ model: tf.LayersModel; spec: InputSpec }> {
+  // The backend the model will train (or be read) on; without it tfjs falls back to its slow cpu backend.
+  await initTrainingBackend();
   const file = path.join(dir, MODEL_JSON);
   let json: tf.io.ModelJSON;
   let weights: Buffer;
