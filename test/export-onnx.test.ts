@@ -68,7 +68,8 @@ test('ONNX export: every architecture gives the TF.js model\'s logits in onnxrun
 test('ONNX export: the input spec travels in the model\'s metadata and the sidecar', async () => {
   await initTrainingBackend();
   const model = buildModel('resnet8', { inputShape: [32, 32, 3], classes: 10, seed: 1 });
-  const bytes = onnxFromLayersModel(model, trainingSpec(32, 32, 3));
+  const { bytes, spec } = onnxFromLayersModel(model, trainingSpec(32, 32, 3));
+  assert.deepEqual([spec.layout, spec.inputName, spec.output], ['nchw', 'image', 0]);
   model.dispose();
   const text = Buffer.from(bytes).toString('latin1');
   assert.match(text, /lineage\.spec/);

@@ -1,5 +1,4 @@
-import type { ImageBatch } from '../data/types.js';
-import { selectImages } from '../data/types.js';
+import { selectImages, type ImageBatch } from '../data/types.js';
 import { resizeBatch } from '../models/preprocess.js';
 import type { TrainingData } from '../train/data.js';
 import { distillation, type DistillationOptions, type Loss } from '../train/losses.js';

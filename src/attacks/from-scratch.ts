@@ -35,7 +35,7 @@ export async function trainFromScratch(data: TrainingData, options: FromScratchO
   const model: tf.LayersModel = buildModel(options.architecture, { inputShape: [height, width, channels], classes: options.classes, seed: options.seed });
   const spec = trainingSpec(height, width, channels, extra.outputKind);
   try {
-    await trainWith(model, spec, data, options, { ...(extra.loss ? { loss: extra.loss } : {}), ...(extra.teacher ? { teacher: extra.teacher } : {}) });
+    await trainWith(model, spec, data, options, extra);
     return await saveAttackResult(model, spec, options.saveTo, {
       attack, params: { architecture: options.architecture, classes: options.classes, ...options.training, ...extra.params }, seed: options.seed, started,
     });

@@ -22,8 +22,6 @@ interface Emitted {
   readonly initializers: OnnxTensor[];
 }
 
-
-
 function unsupported(layer: tf.layers.Layer, what: string): LineageError {
   return new LineageError(
     `cannot export layer "${layer.name}" (${layer.getClassName()}) to ONNX: ${what}`,
@@ -74,7 +72,7 @@ interface LayerContext {
   readonly weights: Float32Array[];
 }
 
-/** One node reading the layer's inputs (plus `extra` initializers) and writing the layer's name. */
+/** One node reading the layer's inputs (then `initializers`) and writing the layer's name. */
 function single(c: LayerContext, op: string, attributes: OnnxAttribute[] = [], initializers: OnnxTensor[] = []): Emitted {
   return { nodes: [node(op, c.name, [...c.inputs, ...initializers.map((t) => t.name)], [c.name], attributes)], initializers };
 }
@@ -192,8 +190,11 @@ function inputShapeOf(layer: tf.layers.Layer): Shape {
   return (Array.isArray(input) ? input[0]! : input).shape;
 }
 
-/** The ONNX bytes of a layers model with one image input and one output, given its input spec. */
-export function onnxFromLayersModel(model: tf.LayersModel, spec: InputSpec): Uint8Array {
+/**
+ * The ONNX bytes of a layers model with one image input and one output, and the input spec the
+ * ONNX file is read with (`spec`'s preprocessing, NCHW, the graph's input name).
+ */
+export function onnxFromLayersModel(model: tf.LayersModel, spec: InputSpec): { bytes: Uint8Array; spec: InputSpec } {
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     throw new LineageError(`cannot export ${model.name} to ONNX: it has ${model.inputs.length} inputs and ${model.outputs.length} outputs`, 'export a model with one image input and one output');
   }
@@ -208,7 +209,8 @@ export function onnxFromLayersModel(model: tf.LayersModel, spec: InputSpec): Uin
     initializers.push(...emitted.initializers);
   }
   const last = model.layers[model.layers.length - 1]!;
-  return encodeOnnxModel({
+  const onnxSpec: InputSpec = { ...spec, layout: 'nchw', inputName: inputLayer.name, output: 0 };
+  const bytes = encodeOnnxModel({
     name: model.name,
     nodes,
     initializers,
@@ -217,13 +219,9 @@ export function onnxFromLayersModel(model: tf.LayersModel, spec: InputSpec): Uin
     // dense head in the same channel order as TF's global pooling.
     input: { name: inputLayer.name, dims: [null, c!, h!, w!] },
     output: { name: last.name, dims: last.outputShape as Shape },
-    metadata: { 'lineage.spec': JSON.stringify(specToOverrides(onnxSpec(spec, inputLayer.name))) },
+    metadata: { 'lineage.spec': JSON.stringify(specToOverrides(onnxSpec)) },
   }, LINEAGE_VERSION);
-}
-
-/** The input spec of the exported file: the same preprocessing, NCHW, the graph's input name. */
-function onnxSpec(spec: InputSpec, inputName: string): InputSpec {
-  return { ...spec, layout: 'nchw', inputName, output: 0 };
+  return { bytes, spec: onnxSpec };
 }
 
 /**
@@ -233,11 +231,10 @@ function onnxSpec(spec: InputSpec, inputName: string): InputSpec {
 export async function exportOnnx(dir: string, file: string): Promise<{ file: string; sidecar: string; layers: number }> {
   const { model, spec } = await loadTrainableModel(dir);
   try {
-    const bytes = onnxFromLayersModel(model, spec);
+    const exported = onnxFromLayersModel(model, spec);
     const sidecar = sidecarPath(file);
-    const inputName = model.layers.find((l) => l.getClassName() === 'InputLayer')!.name;
-    await writeFileAtomic(sidecar, JSON.stringify(specToOverrides(onnxSpec(spec, inputName)), null, 2) + '\n');
-    await writeFileAtomic(file, bytes);
+    await writeFileAtomic(sidecar, JSON.stringify(specToOverrides(exported.spec), null, 2) + '\n');
+    await writeFileAtomic(file, exported.bytes);
     return { file, sidecar, layers: model.layers.length };
   } finally {
     model.dispose();

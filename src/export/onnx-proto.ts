@@ -11,7 +11,6 @@ message AttributeProto {
   optional string name = 1;
   optional float f = 2;
   optional int64 i = 3;
-  repeated float floats = 7;
   repeated int64 ints = 8;
   optional int32 type = 20;
 }
