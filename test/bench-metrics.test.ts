@@ -157,20 +157,27 @@ test('sweep parsing: every key, bad values named', () => {
   }
 });
 
-test('output cache: one real query per distinct batch, every image counted', async () => {
-  let calls = 0;
+test('output cache: each distinct image is sent once, however the queries are batched; every image counted', async () => {
+  const sent: number[][] = [];
   const inner: Model = {
     source: 'fake', spec: DEFAULT_SPEC, queries: 0,
-    predict: async (b: ImageBatch) => (calls++, { data: new Float32Array(b.count * 2).fill(b.data[0]!), rows: b.count, cols: 2 }),
+    // Output row of an image: its first pixel and twice it.
+    predict: async (b: ImageBatch) => {
+      const firsts = Array.from({ length: b.count }, (_, i) => b.data[i * 4]!);
+      sent.push(firsts);
+      return { data: Float32Array.from(firsts.flatMap((v) => [v, 2 * v])), rows: b.count, cols: 2 };
+    },
     dispose: async () => {},
   };
   const cached = withOutputCache(inner, 'zoo-id');
-  const batch = (v: number): ImageBatch => ({ data: new Uint8Array(3 * 4).fill(v), count: 3, height: 2, width: 2, channels: 1 });
-  const first = await cached.predict(batch(1));
-  assert.equal(await cached.predict(batch(1)), first);
-  await cached.predict(batch(2));
-  assert.equal(calls, 2);
-  assert.equal(cached.queries, 9);
+  const batch = (...values: number[]): ImageBatch => ({ data: Uint8Array.from(values.flatMap((v) => [v, v, v, v])), count: values.length, height: 2, width: 2, channels: 1 });
+  assert.deepEqual(Array.from((await cached.predict(batch(1, 2, 1))).data), [1, 2, 2, 4, 1, 2]);
+  // Cut differently and mixed with a new image: only the new one reaches the model.
+  assert.deepEqual(Array.from((await cached.predict(batch(2, 3))).data), [2, 4, 3, 6]);
+  assert.deepEqual(Array.from((await cached.predict(batch(1))).data), [1, 2]);
+  assert.deepEqual(sent, [[1, 2], [3]]);
+  assert.equal(cached.queries, 6);
+  assert.equal(cached.uncached, 3);
   assert.equal(cached.source, 'zoo-id');
 });
 

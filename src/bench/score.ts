@@ -47,7 +47,7 @@ export function suspectsOf(zoo: string, manifest: ZooManifest): (ZooModel & { ro
 
 /**
  * Fingerprint the zoo's victim once per plan, then load every other model once and check it against
- * every fingerprint (outputs cached per input batch, see withOutputCache). One entry per plan,
+ * every fingerprint (outputs cached per input image, see withOutputCache). One entry per plan,
  * undefined where the method cannot run on this victim.
  */
 export async function scoreZoo(zoo: string, manifest: ZooManifest, plans: readonly FingerprintPlan[], options: ScoreOptions = {}): Promise<(FingerprintScores | undefined)[]> {
