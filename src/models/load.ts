@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LineageError } from '../errors.js';
 import { BUILTIN_MODELS, resolveBuiltin } from './builtin.js';
+import { loadFaceApiModel } from './face-api.js';
 import { connectHttpModel, type HttpOptions } from './http.js';
 import { loadOnnxModel } from './onnx.js';
 import { parseSpecOverrides, readSpecFile, sidecarPath, type SpecOverrides, type UserSpecLayers } from './spec.js';
@@ -36,6 +37,7 @@ export async function loadModel(source: string, options: ModelOptions = {}): Pro
   if (source.startsWith('builtin:')) {
     const entry = resolveBuiltin(source.slice('builtin:'.length));
     if (entry.caveat) onWarning(entry.caveat);
+    if (entry.faceApi) return loadFaceApiModel(entry.path, entry.faceApi, { overrides, sidecar: specFile, builtin: entry.spec }, onWarning, source);
     return loadFile(entry.path, { overrides, sidecar: specFile, builtin: entry.spec }, onWarning, source);
   }
   const file = await modelFile(path.resolve(source), source);

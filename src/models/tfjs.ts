@@ -199,8 +199,8 @@ function layersRunner(
   return { spec, runner: tensorRunner(tf, spec, source, execute, () => model.dispose()), forward: () => forward };
 }
 
-/** A Runner around "input tensor → output tensor", flattening each image's output to one row. */
-function tensorRunner(
+/** A Runner around "input tensor → output tensor", flattening each image's output to one row (also used by face-api.ts). */
+export function tensorRunner(
   tf: Tf,
   spec: InputSpec,
   source: string,
