@@ -27,6 +27,7 @@ export { writeVerifyReport } from './report/from-verification.js';
 export { loadModel } from './models/load.js';
 export type { ModelOptions } from './models/load.js';
 export { serveModel } from './models/serve.js';
+export * from './models/defences/index.js';
 export type * from './models/types.js';
 export { loadImages } from './data/load.js';
 export type * from './data/types.js';

@@ -39,7 +39,8 @@ export async function serveModel(model: Model, options: ServeOptions): Promise<S
   const host = options.host ?? '127.0.0.1';
   const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024;
   const maxImages = options.maxImages ?? 1024;
-  const labelsOnly = options.labelsOnly ?? false;
+  // A label-only model (e.g. behind the top1 defence) answers like --labels-only.
+  const labelsOnly = (options.labelsOnly ?? false) || model.spec.outputKind === 'label';
   // A label-only API must say how many classes it has: learn it from one blank image.
   const classes = labelsOnly ? (await model.predict(blankImage(model))).cols : undefined;
   const info: InfoReply = {

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { DEFENCE_HELP, parseDefence } from '../../models/defences/parse.js';
 import { addModelOptions, modelOptionsFrom } from '../model-options.js';
 import { intOption } from '../parse.js';
 
@@ -9,13 +10,16 @@ export function serveCommand(): Command {
       .argument('<model>', 'model to serve')
       .option('--port <n>', 'port (0 = any free port)', '8080')
       .option('--host <host>', 'interface to listen on', '127.0.0.1')
-      .option('--labels-only', 'answer with predicted labels only, like an API that hides its scores'),
+      .option('--labels-only', 'answer with predicted labels only, like an API that hides its scores')
+      .option('--defence <spec>', `simulate an API that defends itself, steps applied in the order given, e.g. topk=3,round=2,jpeg=75 — ${DEFENCE_HELP}; seed=N seeds the random ones (default 1)`),
   ).action(async (source: string, flags) => {
     // Loaded here, not at the top: model loading pulls in TF.js and ONNX Runtime, which `lineage --help` does not need.
-    const [{ loadModel }, { serveModel }] = await Promise.all([import('../../models/load.js'), import('../../models/serve.js')]);
-    const model = await loadModel(source, modelOptionsFrom(flags));
+    const [{ loadModel }, { serveModel }, { applyDefence }] = await Promise.all([import('../../models/load.js'), import('../../models/serve.js'), import('../../models/defences/apply.js')]);
+    const defence = flags.defence ? parseDefence(flags.defence as string) : undefined;
+    const loaded = await loadModel(source, modelOptionsFrom(flags));
+    const model = defence ? applyDefence(loaded, defence) : loaded;
     const server = await serveModel(model, { port: intOption(flags.port, '--port'), host: flags.host, labelsOnly: Boolean(flags.labelsOnly) });
-    console.log(`serving ${source} at ${server.url} (Ctrl-C to stop)`);
+    console.log(`serving ${source}${defence ? ` behind ${defence.text}` : ''} at ${server.url} (Ctrl-C to stop)`);
     const stop = async () => {
       await server.close();
       await model.dispose();
