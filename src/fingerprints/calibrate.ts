@@ -1,4 +1,7 @@
+import path from 'node:path';
 import { LineageError } from '../errors.js';
+import { BUILTIN_MODELS, resolveBuiltin } from '../models/builtin.js';
+import type { BuiltinModel, BuiltinPanel } from '../models/builtin.js';
 import { loadModel } from '../models/load.js';
 import type { ModelOptions } from '../models/load.js';
 import type { Model } from '../models/types.js';
@@ -18,7 +21,10 @@ export interface CalibrateOptions {
    * more widely (README). Peer fingerprints decide on their method's decision statistic.
    */
   readonly statistic?: Statistic;
+  /** Model options for the models passed in; the panel's built-ins keep their own specs (only `onWarning` applies). */
   readonly model?: ModelOptions;
+  /** Also calibrate on this task's built-in models independent of the victim (see panelModels). */
+  readonly panel?: BuiltinPanel;
   readonly onProgress?: ProgressFn;
 }
 
@@ -30,24 +36,54 @@ export function calibrate(fp: Fingerprint, independent: readonly (Model | string
 export function calibrate(fp: PeerFingerprintBundle, independent: readonly (Model | string)[], options?: CalibrateOptions): Promise<PeerFingerprintBundle>;
 export function calibrate(fp: AnyFingerprint, independent: readonly (Model | string)[], options?: CalibrateOptions): Promise<AnyFingerprint>;
 export async function calibrate(fp: AnyFingerprint, independent: readonly (Model | string)[], options: CalibrateOptions = {}): Promise<AnyFingerprint> {
-  if (independent.length < 2) {
-    throw new LineageError(`calibration needs at least 2 independent models, got ${independent.length}`, 'pass several models trained without the victim (other authors, other data); 5 or more give useful p-values');
+  const panel = options.panel ? panelModels(options.panel, fp.manifest.victim.source).filter((m) => !independent.includes(m)) : [];
+  if (independent.length + panel.length < 2) {
+    throw new LineageError(`calibration needs at least 2 independent models, got ${independent.length + panel.length}`, 'pass several models trained without the victim (other authors, other data), or --panel faces|emotion for the built-in ones; 5 or more give useful p-values');
   }
+  const panelOptions: ModelOptions | undefined = options.model?.onWarning ? { onWarning: options.model.onWarning } : undefined;
+  const forEachIndependent = async <T>(use: (m: Model) => Promise<T>): Promise<T[]> =>
+    [...(await forEachModel(independent, options.model, use)), ...(await forEachModel(panel, panelOptions, use))];
   if (fp.kind === 'peer') {
     if (options.statistic !== undefined) {
       throw new LineageError(`the statistic '${options.statistic}' applies to SAC fingerprints only; this ${fp.method} fingerprint decides on its method's own statistic`, 'drop --statistic for this bundle');
     }
-    const models = await forEachModel(independent, options.model, async (model) => ({
+    const models = await forEachIndependent(async (model) => ({
       source: model.source,
       scores: (await scoreSuspect(fp, model, options.onProgress)).scores,
     }));
     return { ...fp, calibration: peerCalibrationFrom(models, options.rule) };
   }
-  const models = await forEachModel(independent, options.model, async (model) => {
+  const models = await forEachIndependent(async (model) => {
     const { distance, pearsonDistance } = await compareWithFingerprint(fp, model, options.onProgress);
     return { source: model.source, distance, pearsonDistance };
   });
   return { ...fp, calibration: calibrationFrom(models, options) };
+}
+
+/**
+ * The default calibration panel of a task for a victim: every built-in model of `panel` that is
+ * independent of it, as `builtin:<name>` sources. The victim itself (named `builtin:<name>`, or the
+ * path of a built-in's file) and every built-in from the same upstream are left out: two conversions
+ * of one network are not independent models.
+ */
+export function panelModels(panel: BuiltinPanel, victimSource: string): string[] {
+  const victim = builtinOf(victimSource);
+  return BUILTIN_MODELS
+    .filter((m) => m.panel === panel && m.upstream !== victim?.upstream)
+    .map((m) => `builtin:${m.name}`);
+}
+
+/** The built-in a source stands for: `builtin:<name>`, or the path of a built-in's model file. */
+function builtinOf(source: string): BuiltinModel | undefined {
+  if (source.startsWith('builtin:')) return BUILTIN_MODELS.find((m) => `builtin:${m.name}` === source);
+  const file = path.resolve(source);
+  return BUILTIN_MODELS.find((m) => {
+    try {
+      return file === resolveBuiltin(m.name).path;
+    } catch {
+      return false; // its package is not installed: it cannot be the victim's file
+    }
+  });
 }
 
 /** Fit the SAC threshold on the scores of independent models. */

@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
 import { STATISTICS } from '../../fingerprints/types.js';
+import { BUILTIN_PANELS } from '../../models/builtin.js';
+import type { BuiltinPanel } from '../../models/builtin.js';
 import type { AnyFingerprint, Statistic } from '../../fingerprints/types.js';
 import { parseThresholdRule } from '../../stats/threshold.js';
 import { num, table } from '../format.js';
@@ -10,7 +12,9 @@ export function calibrateCommand(): Command {
     new Command('calibrate')
       .description('measure models known to be independent and store the decision threshold in the bundle')
       .argument('<bundle>', 'fingerprint bundle')
-      .argument('<independent...>', 'models trained without the victim (at least 2; 5+ recommended)')
+      .argument('[independent...]', 'models trained without the victim (at least 2 with the panel\'s; 5+ recommended)')
+      .addOption(new Option('--panel <task>', 'also calibrate on every built-in model of this task that is independent of the victim '
+        + '(faces: face embedders; emotion: expression classifiers; the victim and built-ins from its upstream are left out)').choices(BUILTIN_PANELS))
       .addOption(new Option('--statistic <name>', 'SAC bundles: decide on pearson (1 − Pearson r of the matrices, scale-free; the default) or distance '
         + '(mean |ΔC|, the papers\' statistic). Peer bundles decide on their method\'s own statistic').choices(STATISTICS))
       .option('--rule <rule>', "threshold rule: 'default', 'quantile:0.01' or 'sigma:3'", 'default')
@@ -27,6 +31,7 @@ export function calibrateCommand(): Command {
     const fp = await calibrate(await loadFingerprint(bundle), independent, {
       rule,
       ...(flags.statistic ? { statistic: flags.statistic as Statistic } : {}),
+      ...(flags.panel ? { panel: flags.panel as BuiltinPanel } : {}),
       model: modelOptionsFrom(flags),
       onProgress: bars.report,
     });
