@@ -4,7 +4,7 @@ import { detectSource, loadImages } from '../data/load.js';
 import { demoFacePhotos, detectFaceCrops } from '../data/faces.js';
 import type { ImageSet } from '../data/types.js';
 import { saveFingerprint } from '../fingerprints/bundle.js';
-import { calibrationFrom } from '../fingerprints/calibrate.js';
+import { calibrationFrom, panelModels } from '../fingerprints/calibrate.js';
 import { compareWithFingerprint } from '../fingerprints/compare.js';
 import type { Comparison } from '../fingerprints/compare.js';
 import { fingerprint } from '../fingerprints/fingerprint.js';
@@ -17,8 +17,8 @@ import type { DemoSuspect } from './suspects.js';
 
 /** The demo's victim: the best-separating face model shipped in npm (LFW same/different AUC 0.985). */
 export const DEMO_VICTIM = 'fr_feature';
-/** Independent face-embedding models by other authors (see src/models/builtin.ts). */
-export const DEMO_INDEPENDENT = ['mobileface', 'faceres', 'faceres-deep', 'mobilefacenet'];
+/** Independent face-embedding models by other authors: the victim's `--panel faces` (see src/models/builtin.ts). */
+export const DEMO_INDEPENDENT = panelModels('faces', `builtin:${DEMO_VICTIM}`);
 
 export interface DemoOptions {
   /** Where the bundle, the derived copies and report.html go. */
@@ -67,7 +67,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoResult> {
     });
     log(`fingerprint: SAC-JC, N = ${fp.samples.count}, victim matrix sd ${fp.manifest.quality.spread.sd.toFixed(3)}`);
     const derived = await makeDerivedCopies(DEMO_VICTIM, victim.spec, join(options.outDir, 'suspects'));
-    const independent: DemoSuspect[] = DEMO_INDEPENDENT.map((name) => ({ source: `builtin:${name}`, derived: false, how: 'independent model by another author' }));
+    log(`calibration panel (--panel faces): ${DEMO_INDEPENDENT.length} independent face models, ${DEMO_INDEPENDENT.join(', ')}`);
+    const independent: DemoSuspect[] = DEMO_INDEPENDENT.map((source) => ({ source, derived: false, how: 'independent model by another author' }));
     const compared: { suspect: DemoSuspect; c: Comparison }[] = [];
     for (const suspect of [...derived, ...independent]) {
       const model = await loadModel(suspect.source, { onWarning: () => {} });

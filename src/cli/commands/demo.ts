@@ -30,8 +30,8 @@ export function demoCommand(): Command {
       } else {
         console.log('');
         console.log(table(
-          ['suspect', 'truth', 'distance', 'pearson', 'threshold', 'p (t-test)', 'verdict', 'how it was made'],
-          result.rows.map((r) => [r.source, r.derived ? 'derived' : 'independent', num(r.distance), num(r.pearsonDistance), num(r.threshold), num(r.pValue?.t), r.verdict + (r.correct ? '' : '  ✗'), r.how]),
+          ['suspect', 'truth', 'distance', 'pearson', 'threshold', 'p (t-test)', 'p (rank)', 'verdict', 'how it was made'],
+          result.rows.map((r) => [r.source, r.derived ? 'derived' : 'independent', num(r.distance), num(r.pearsonDistance), num(r.threshold), num(r.pValue?.t), num(r.pValue?.rank), r.verdict + (r.correct ? '' : '  ✗'), r.how]),
         ));
         console.log(`\nverdicts on the ${result.fingerprint.calibration!.statistic} statistic; thresholds: derived copies are judged against all independent models; each independent model against the others (leave-one-out).`);
         console.log(`${result.rows.length - wrong.length}/${result.rows.length} verdicts correct for victim builtin:${DEMO_VICTIM}`);
