@@ -9,7 +9,9 @@ import { exportCommand } from './commands/export.js';
 import { fingerprintCommand } from './commands/fingerprint.js';
 import { inspectCommand } from './commands/inspect.js';
 import { serveCommand } from './commands/serve.js';
+import { scanCommand } from './commands/scan.js';
 import { verifyCommand } from './commands/verify.js';
+import { workerCommand } from './commands/worker.js';
 import { zooCommand } from './commands/zoo.js';
 
 const program = new Command('lineage')
@@ -24,7 +26,9 @@ const program = new Command('lineage')
   .addCommand(demoCommand())
   .addCommand(zooCommand())
   .addCommand(exportCommand())
-  .addCommand(benchCommand());
+  .addCommand(benchCommand())
+  .addCommand(scanCommand())
+  .addCommand(workerCommand());
 
 /** One clear line (plus a fix) for expected failures; a stack trace only with LINEAGE_DEBUG=1. */
 function fail(e: unknown): never {

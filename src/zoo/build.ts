@@ -1,10 +1,11 @@
 import { access, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { LineageError } from '../errors.js';
+import { LineageError, errorMessage } from '../errors.js';
 import type { ProgressFn } from '../fingerprints/types.js';
 import { readZooManifest, resolveZooPath, writeZooManifest, ZOO_FORMAT_VERSION, ZOO_MANIFEST } from './manifest.js';
 import type { ZooManifest, ZooModel } from './manifest.js';
-import type { ZooBuildContext, ZooModelPlan, ZooPreset } from './preset.js';
+import type { ZooBuildContext, ZooMeasurements, ZooModelPlan, ZooPreset } from './preset.js';
+import type { ZooJobRunner } from './trained/pool.js';
 
 export interface BuildZooOptions {
   readonly seed?: number;
@@ -14,6 +15,13 @@ export interface BuildZooOptions {
   readonly only?: readonly string[];
   readonly onProgress?: ProgressFn;
   readonly log?: (line: string) => void;
+  /** Run the preset's jobs here instead of in local worker processes (a queue, src/queue); only presets that `runsJobs`. */
+  readonly jobRunner?: ZooJobRunner;
+  /**
+   * Go on past a model that fails (and the models made from it), then fail naming every failed
+   * model; the manifest lists the finished ones. Default: stop at the first failure.
+   */
+  readonly keepGoing?: boolean;
 }
 
 /**
@@ -25,6 +33,9 @@ export interface BuildZooOptions {
 export async function buildZoo(dir: string, preset: ZooPreset, options: BuildZooOptions = {}): Promise<ZooManifest> {
   const root = resolve(dir);
   const log = options.log ?? (() => {});
+  if (options.jobRunner && !preset.runsJobs) {
+    throw new LineageError(`zoo ${preset.name} builds its models in this process and cannot use a queue`, 'build it without --queue (queues run the trained presets: cifar10-*, fer2013-*)');
+  }
   await mkdir(root, { recursive: true });
   const previous = await previousManifest(root, preset);
   const ctx: ZooBuildContext = {
@@ -32,6 +43,7 @@ export async function buildZoo(dir: string, preset: ZooPreset, options: BuildZoo
     seed: options.seed ?? 1,
     ...(options.data !== undefined ? { data: resolve(options.data) } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.jobRunner ? { jobRunner: options.jobRunner } : {}),
     log,
   };
   const data = await preset.data(ctx, previous?.data);
@@ -39,22 +51,44 @@ export async function buildZoo(dir: string, preset: ZooPreset, options: BuildZoo
   const finished = new Map((previous?.models ?? []).map((m) => [m.id, m]));
   const base = { format: 'lineage-zoo', version: ZOO_FORMAT_VERSION, name: preset.name, task: preset.task, data, createdAt: previous?.createdAt ?? new Date().toISOString() } as const;
   const models: ZooModel[] = [];
+  const failed: { readonly id: string; readonly reason: string }[] = [];
   // Built inside the loop, while the preset's generator is suspended: what it holds open (a victim
   // model it measures copies against) lives until the last model is done.
   for await (const plan of preset.models({ ...ctx, ...(options.only ? { wanted } : {}) }, data)) {
     if (!wanted.has(plan.model.id)) continue;
-    models.push(await modelOf(plan, root, finished.get(plan.model.id), (line) => log(`[${models.length + 1}/${wanted.size}] ${line}`)));
+    const step = `[${models.length + failed.length + 1}/${wanted.size}]`;
+    try {
+      models.push(await modelOf(plan, root, finished.get(plan.model.id), (line) => log(`${step} ${line}`)));
+    } catch (e) {
+      if (!options.keepGoing) throw e;
+      failed.push({ id: plan.model.id, reason: errorMessage(e) });
+      log(`${step} ${plan.model.id}: FAILED: ${errorMessage(e)}`);
+      continue;
+    }
     await writeZooManifest(root, { ...base, models });
+  }
+  if (failed.length > 0) {
+    throw new LineageError(`${failed.length} of ${wanted.size} models of zoo ${preset.name} failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`,
+      `the manifest in ${root} lists the ${models.length} finished models; fix the cause and rerun the same command to build the rest`);
   }
   return { ...base, models };
 }
 
 async function modelOf(plan: ZooModelPlan, root: string, earlier: ZooModel | undefined, log: (line: string) => void): Promise<ZooModel> {
-  const { model, build } = plan;
+  const { model, build, measure } = plan;
   const target = resolveZooPath(root, model.path);
   if (!build) {
-    log(`${model.id}: ${model.path}`);
-    return model;
+    if (!measure) {
+      log(`${model.id}: ${model.path}`);
+      return model;
+    }
+    if (earlier?.path === model.path && MEASUREMENTS.some((key) => earlier[key] !== undefined)) {
+      log(`${model.id}: ${model.path}, measured before, kept`);
+      return earlier;
+    }
+    const measured = await measure();
+    log(`${model.id}: ${model.path}, measured`);
+    return { ...model, ...measured };
   }
   if (earlier?.path === model.path && (await exists(target))) {
     log(`${model.id}: already built, kept`);
@@ -87,5 +121,8 @@ async function previousManifest(root: string, preset: ZooPreset): Promise<ZooMan
   }
   return manifest;
 }
+
+/** Every field a build or measure step may record (ZooMeasurements). */
+const MEASUREMENTS = ['testAccuracy', 'verificationAuc', 'fidelity', 'trainSeconds'] as const satisfies readonly (keyof ZooMeasurements)[];
 
 const exists = (path: string) => access(path).then(() => true, () => false);

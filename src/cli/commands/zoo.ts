@@ -1,9 +1,11 @@
+import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { LineageError } from '../../errors.js';
 import { buildZoo } from '../../zoo/build.js';
 import type { Spread } from '../../zoo/summary.js';
 import { summariseZoo } from '../../zoo/summary.js';
 import { markdownTable, num, table } from '../format.js';
-import { intOption } from '../parse.js';
+import { intOption, seedOption } from '../parse.js';
 import { ProgressBars } from '../progress.js';
 
 export function zooCommand(): Command {
@@ -15,20 +17,34 @@ export function zooCommand(): Command {
     .option('--data <dir>', "images for fingerprints instead of the preset's default")
     .option('--only <ids>', 'build only these models (comma-separated ids; the victim always comes along)')
     .option('--seed <n>', 'seed of every random choice the preset makes', '1')
+    .option('--queue <redis-url>', 'trained presets: enqueue the training jobs for `lineage worker` processes through Redis (e.g. redis://127.0.0.1:6379) instead of local processes; goes on past failed models')
+    .option('--store <url>', 'with --queue: where workers put the models — a folder they share (default: --out) or s3://bucket/prefix?endpoint=http://host:port (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)')
     .option('--json', 'print the manifest as JSON')
     .option('--markdown', 'print the tables as Markdown')
     .action(async (flags) => {
       const tabulate = flags.markdown ? markdownTable : table;
       const { zooPreset } = await import('../../zoo/presets/index.js');
+      const preset = zooPreset(flags.preset);
+      const log = flags.json ? undefined : (line: string) => console.error(line);
+      if (flags.store && !flags.queue) throw new LineageError('--store needs --queue', 'add --queue redis://host:port, or drop --store');
+      const jobRunner = flags.queue
+        ? await (await import('../../queue/zoo-jobs.js')).queueJobRunner({ queue: flags.queue, zoo: resolve(flags.out), ...(flags.store ? { store: flags.store } : {}), ...(log ? { log } : {}) })
+        : undefined;
       const bars = new ProgressBars();
-      const manifest = await buildZoo(flags.out, zooPreset(flags.preset), {
-        seed: intOption(flags.seed, '--seed'),
-        ...(flags.data ? { data: flags.data } : {}),
-        ...(flags.only ? { only: (flags.only as string).split(',').map((s) => s.trim()) } : {}),
-        onProgress: bars.report,
-        log: flags.json ? undefined : (line) => console.error(line),
-      });
-      bars.stop();
+      let manifest;
+      try {
+        manifest = await buildZoo(flags.out, preset, {
+          seed: seedOption(flags.seed),
+          ...(flags.data ? { data: flags.data } : {}),
+          ...(flags.only ? { only: (flags.only as string).split(',').map((s) => s.trim()) } : {}),
+          onProgress: bars.report,
+          ...(log ? { log } : {}),
+          ...(jobRunner ? { jobRunner, keepGoing: true } : {}),
+        });
+      } finally {
+        bars.stop();
+        await jobRunner?.close();
+      }
       if (flags.json) return console.log(JSON.stringify(manifest, null, 2));
       console.log(tabulate(['model', 'role', 'group', 'architecture', 'path', 'test accuracy', 'fidelity', 'train s'],
         manifest.models.map((m) => [m.id, m.role, m.group, m.architecture ?? '—', m.path, num(m.testAccuracy), num(m.fidelity), num(m.trainSeconds)])));

@@ -15,3 +15,19 @@ export type ZooWorkerPool = WorkerPool<ZooJob, TrainProgress, ZooJobRecords>;
 export function zooWorkerPool(processes: number): ZooWorkerPool {
   return new WorkerPool({ script: siblingScript(import.meta.url, 'worker'), processes, describe: (job) => `zoo job ${job.id}` });
 }
+
+/**
+ * Where a trained zoo's jobs run: in local worker processes (the default, localJobRunner) or as
+ * jobs on a queue that workers on other machines take (src/queue). Whoever makes a runner closes it.
+ */
+export interface ZooJobRunner {
+  /** How many jobs to keep in flight. */
+  readonly concurrency: number;
+  run(job: ZooJob, onProgress?: (progress: TrainProgress) => void): Promise<ZooJobRecords>;
+  close(): Promise<void>;
+}
+
+export function localJobRunner(processes: number): ZooJobRunner {
+  const pool = zooWorkerPool(processes);
+  return { concurrency: processes, run: (job, onProgress) => pool.run(job, onProgress), close: async () => pool.close() };
+}

@@ -7,7 +7,7 @@ import type { ZooBuildContext, ZooMeasurements, ZooModelPlan, ZooPreset } from '
 import { splitByClass, type DataSplit } from '../split.js';
 import { MODEL_RECORD, type ModelRecord, type ZooJob } from './job.js';
 import { jobsFor, planZoo, SCRATCH_DIR, VICTIM_ID } from './plan.js';
-import { zooWorkerPool, type ZooWorkerPool } from './pool.js';
+import { localJobRunner, type ZooJobRunner } from './pool.js';
 import type { TrainedZooRecipe } from './recipe.js';
 import { JobScheduler } from './scheduler.js';
 
@@ -62,6 +62,7 @@ export function trainedZooPreset(recipe: TrainedZooRecipe): ZooPreset {
     name: recipe.name,
     description: recipe.description,
     task: 'classification',
+    runsJobs: true,
     data: async (ctx) => {
       const path = await datasetOf(recipe, ctx);
       const split = await splitOf(recipe, path, ctx.seed);
@@ -75,18 +76,17 @@ export function trainedZooPreset(recipe: TrainedZooRecipe): ZooPreset {
 async function* trainedModels(recipe: TrainedZooRecipe, ctx: ZooBuildContext, data: ZooManifest['data']): AsyncGenerator<ZooModelPlan> {
   const split = await splitOf(recipe, data.path, ctx.seed);
   const plan = planZoo(recipe, ctx.dir, data.path, split, ctx.seed);
-  let pool: ZooWorkerPool | undefined;
+  let local: ZooJobRunner | undefined;
   let scheduler: Promise<JobScheduler> | undefined;
   // Started on the first model built (buildZoo walks the plan once without building).
   const start = async (): Promise<JobScheduler> => {
     await rm(join(ctx.dir, SCRATCH_DIR), { recursive: true, force: true });
-    pool = zooWorkerPool(recipe.processes);
-    const workers = pool;
+    const runner = ctx.jobRunner ?? (local = localJobRunner(recipe.processes));
     const jobs = jobsFor(plan, ctx.wanted);
     return new JobScheduler(jobs, await finishedJobs(jobs), (job) => {
       ctx.log(`${job.id}: training (${job.step.kind})`);
-      return workers.run(job, ({ epoch, epochs, loss }) => ctx.log(`${job.id}: epoch ${epoch}/${epochs}, loss ${loss.toFixed(3)}`));
-    }, recipe.processes);
+      return runner.run(job, ({ epoch, epochs, loss }) => ctx.log(`${job.id}: epoch ${epoch}/${epochs}, loss ${loss.toFixed(3)}`));
+    }, runner.concurrency);
   };
   const measurements = async (job: string, id: string, group: string): Promise<ZooMeasurements> => {
     const records = await (await (scheduler ??= start())).records(job);
@@ -100,7 +100,7 @@ async function* trainedModels(recipe: TrainedZooRecipe, ctx: ZooBuildContext, da
       yield { model, build: () => measurements(job, model.id, model.group) };
     }
   } finally {
-    pool?.close();
+    await local?.close();
     if (scheduler) await rm(join(ctx.dir, SCRATCH_DIR), { recursive: true, force: true });
   }
 }

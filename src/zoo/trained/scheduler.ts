@@ -1,3 +1,4 @@
+import { LineageError } from '../../errors.js';
 import type { ZooJob } from './job.js';
 import type { ZooJobRecords } from './pool.js';
 
@@ -39,7 +40,11 @@ export class JobScheduler {
     if (known) return known;
     const job = this.byId.get(id)!;
     this.inFlight++;
-    const result = Promise.all(job.after.map((dep) => this.ensure(dep)))
+    // A job whose dependency failed fails naming it (the dependency's own error is reported once, for it).
+    const needed = job.after.map((dep) => this.ensure(dep).catch(() => {
+      throw new LineageError(`needs ${dep}, which failed`, 'see the error of that model; rerun the same command to build it and the models made from it');
+    }));
+    const result = Promise.all(needed)
       .then(() => this.run(job))
       .finally(() => {
         this.inFlight--;

@@ -1,0 +1,90 @@
+/**
+ * `lineage scan --queue`: one queue job per suspect. The bundles go into the artefact store once
+ * (under a key made from their contents), every worker loads them once, and each job returns the
+ * suspect's rows. Suspects are named as for a local scan: URLs and builtin:<name> work anywhere,
+ * file paths must be readable by the workers (a shared filesystem).
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Queue, QueueEvents } from 'bullmq';
+import { errorMessage } from '../errors.js';
+import { errorRow, loadScanBundles, scanSuspect, type ScanBundle, type SuspectScan } from '../fingerprints/scan.js';
+import type { ModelOptions } from '../models/load.js';
+import { checkRedis, redisConnection } from './redis.js';
+import { openStore } from './store.js';
+import { DATA_MARKER, JOB_ATTEMPTS } from './zoo-jobs.js';
+
+export const SCAN_QUEUE = 'lineage-scan';
+
+export interface QueuedScanJob {
+  readonly store: string;
+  /** Store key of the bundle folder. */
+  readonly bundles: string;
+  readonly suspect: string;
+  /** Preprocessing and HTTP settings (plain data). */
+  readonly model?: ModelOptions;
+}
+
+export interface QueueScanOptions {
+  readonly queue: string;
+  /** Artefact store URL (the bundles are put there for the workers). */
+  readonly store: string;
+  readonly bundlesDir: string;
+  readonly bundles: readonly ScanBundle[];
+  readonly suspects: readonly string[];
+  readonly model?: ModelOptions;
+  /** After each suspect is done. */
+  readonly onSuspect?: (scan: SuspectScan) => void;
+}
+
+/** Scan every suspect as a queue job; results in the order of `suspects`. A suspect whose job failed gets `error` rows. */
+export async function queueScan(options: QueueScanOptions): Promise<SuspectScan[]> {
+  await checkRedis(options.queue);
+  const store = openStore(options.store);
+  const hash = createHash('sha256');
+  for (const b of options.bundles) hash.update(b.name).update(await readFile(path.join(options.bundlesDir, b.name)));
+  const bundlesKey = `.bundles/${hash.digest('hex').slice(0, 16)}`;
+  await store.putFolder(options.bundlesDir, bundlesKey, DATA_MARKER);
+  const connection = redisConnection(options.queue);
+  const queue = new Queue(SCAN_QUEUE, { connection });
+  const events = new QueueEvents(SCAN_QUEUE, { connection });
+  events.setMaxListeners(0); // one waiter per suspect
+  try {
+    await events.waitUntilReady();
+    const jobs = await queue.addBulk(options.suspects.map((suspect) => ({
+      name: 'scan-suspect',
+      data: { store: store.url, bundles: bundlesKey, suspect, ...(options.model ? { model: options.model } : {}) } satisfies QueuedScanJob,
+      opts: { attempts: JOB_ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: true, removeOnFail: true },
+    })));
+    return await Promise.all(jobs.map(async (job, k) => {
+      let scan: SuspectScan;
+      try {
+        scan = (await job.waitUntilFinished(events)) as SuspectScan;
+      } catch (e) {
+        const suspect = options.suspects[k]!;
+        const message = `scan job failed (${JOB_ATTEMPTS} tries): ${errorMessage(e)}`;
+        scan = { suspect, imagesSent: 0, seconds: 0, rows: options.bundles.map((b) => errorRow(suspect, b, message)) };
+      }
+      options.onSuspect?.(scan);
+      return scan;
+    }));
+  } finally {
+    await events.close();
+    await queue.close();
+  }
+}
+
+/** Bundles of a worker, by store and key: loaded (and hash-checked) once per worker process. */
+const loaded = new Map<string, Promise<ScanBundle[]>>();
+
+export async function processScanJob(job: QueuedScanJob, cache: string): Promise<SuspectScan> {
+  const id = `${job.store}\n${job.bundles}`;
+  let bundles = loaded.get(id);
+  if (!bundles) {
+    bundles = openStore(job.store).localFolder(job.bundles, DATA_MARKER, cache).then(loadScanBundles);
+    bundles.catch(() => loaded.delete(id));
+    loaded.set(id, bundles);
+  }
+  return scanSuspect(job.suspect, await bundles, job.model);
+}
