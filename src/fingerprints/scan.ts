@@ -121,7 +121,7 @@ export async function scanSuspect(suspect: string, bundles: readonly ScanBundle[
     for (const bundle of bundles) {
       try {
         const [result] = await verify(bundle.fingerprint, [cached]);
-        rows.push(rowOf(suspect, bundle, result!));
+        rows.push(result!.verdict === 'error' ? errorRow(suspect, bundle, result!.error) : rowOf(suspect, bundle, result!));
       } catch (e) {
         rows.push(errorRow(suspect, bundle, errorMessage(e)));
       }
