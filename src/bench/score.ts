@@ -1,6 +1,7 @@
 import { loadImages } from '../data/load.js';
 import { isLineageError, LineageError } from '../errors.js';
 import type { MethodName, ProgressFn } from '../fingerprints/types.js';
+import { applyDefence } from '../models/defences/apply.js';
 import { loadModel } from '../models/load.js';
 import type { Outputs } from '../models/types.js';
 import { resolveZooPath, zooVictim } from '../zoo/manifest.js';
@@ -62,10 +63,12 @@ export async function scoreZoo(zoo: string, manifest: ZooManifest, plans: readon
   for (const m of suspects) {
     const model = withOutputCache(await loadModel(resolveZooPath(zoo, m.path), modelOptions), m.id);
     try {
-      for (const r of results) {
+      for (const [k, r] of results.entries()) {
         if (!r) continue;
         const start = performance.now();
-        const c = await r.fingerprint.check(model, options.onProgress);
+        const { defence } = plans[k]!.settings;
+        // The defended suspect wraps the cached model: output defences re-use its answers.
+        const c = await r.fingerprint.check(defence ? applyDefence(model, defence) : model, options.onProgress);
         if ('skipped' in c) {
           options.onWarning?.(`${m.id} left out of ${r.fingerprint.method}: ${c.skipped}`);
           continue;

@@ -15,6 +15,8 @@ export interface BenchSettings {
   readonly jpegSeverity: number;
   /** SAC's decision statistic: the threshold, F1 and p-values use it (AUCs are given for both). */
   readonly statistic: Statistic;
+  /** A suspect-side defence every zoo model answers through (a spec of models/defences, e.g. `topk=3,round=2`); absent = none. */
+  readonly defence?: string;
 }
 
 /** One zoo model's scores against one fingerprint. */

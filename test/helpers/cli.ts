@@ -49,3 +49,25 @@ export function assertCleanError(result: CliResult, says: readonly RegExp[]): vo
   assert.ok(lines[0]!.startsWith('error: '), `first line is not 'error: …'\n${shown}`);
   for (const pattern of says) assert.match(lines[0]!, pattern, `the error does not say ${pattern}\n${shown}`);
 }
+
+/** The URL `lineage serve` prints once it listens (`serving <model> at <url> …`). */
+export function servedUrl(child: ChildProcess, timeoutMs = 60_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => reject(new Error(`lineage serve printed no URL within ${timeoutMs} ms\n${stderr}`)), timeoutMs);
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      const url = /\bat (http:\/\/\S+)/.exec(stdout)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve(url);
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`lineage serve exited (${code}) before printing its URL\n${stderr}`));
+    });
+  });
+}

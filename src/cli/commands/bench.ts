@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_BENCH_SETTINGS, parseMethods } from '../../bench/settings.js';
+import { DEFENCES } from '../../models/defences/parse.js';
 import type { MethodResult, RuleRates } from '../../bench/types.js';
 import { FINGERPRINT_METHODS, STATISTICS } from '../../fingerprints/types.js';
 import type { Statistic } from '../../fingerprints/types.js';
 import { markdownTable, num, table } from '../format.js';
-import { intOption } from '../parse.js';
+import { intOption, seedOption } from '../parse.js';
 import { ProgressBars } from '../progress.js';
 
 export function benchCommand(): Command {
@@ -15,7 +16,7 @@ export function benchCommand(): Command {
     .option('--samples <n>', 'fingerprint size N: SAC samples, peer seeds (DeepCore: ⌈N / classes⌉ seeds, about N core points)', String(DEFAULT_BENCH_SETTINGS.samples))
     .option('--seed <n>', 'seed of the samples and of the calibration/test split', String(DEFAULT_BENCH_SETTINGS.seed))
     .addOption(new Option('--statistic <name>', 'SAC statistic of the threshold, F1 and p-values (AUCs are given for both; peer methods decide on their first statistic)').choices(STATISTICS).default(DEFAULT_BENCH_SETTINGS.statistic))
-    .option('--sweep <param=values>', 'vary one parameter: samples=25,50,100 | severity=1,2,3,4,5 | kernel=cosine,half-cosine,rbf | output=raw,label (all but samples are SAC parameters: peer methods keep one fingerprint across such a sweep)')
+    .option('--sweep <param=values>', `vary one parameter: samples=25,50,100 | severity=1,2,3,4,5 | kernel=cosine,half-cosine,rbf | output=raw,label (all but samples are SAC parameters: peer methods keep one fingerprint across such a sweep) | defence=none,topk=1,round=2,jpeg=75+round=2 (every zoo model answers through each suspect-side defence, steps of one value joined by +; keys: ${Object.keys(DEFENCES).join(', ')}, see lineage serve --help)`)
     .option('--out <dir>', 'where results.json and report.html (or sweep.json) go', 'lineage-bench')
     .option('--json', 'print the summary as JSON')
     .option('--markdown', 'print the tables as Markdown')
@@ -24,7 +25,7 @@ export function benchCommand(): Command {
       const settings = {
         methods: parseMethods(flags.methods),
         samples: intOption(flags.samples, '--samples'),
-        seed: intOption(flags.seed, '--seed'),
+        seed: seedOption(flags.seed),
         statistic: flags.statistic as Statistic,
       };
       const bars = new ProgressBars();
@@ -38,8 +39,13 @@ export function benchCommand(): Command {
         result.warnings.forEach((w) => console.error(`warning: ${w}`));
         if (flags.json) return console.log(JSON.stringify({ ...result, points: result.points.map((p) => ({ ...p, methods: p.methods.map(summaryOf) })), file: path }, null, 2));
         const methods = result.points.flatMap((p) => p.methods);
-        const rows = result.points.flatMap((p) => aucRows(p.methods, negativeGroups(methods)).map((row) => [`${result.key}=${p.value}`, ...row]));
-        console.log(tabulate(['setting', ...aucHeader(negativeGroups(methods))], rows));
+        const negatives = negativeGroups(methods);
+        const rows = result.points.flatMap((p) => [
+          ...aucRows(p.methods, negatives).map((row) => [`${result.key}=${p.value}`, ...row]),
+          ...p.notApplicable.map((n) => [`${result.key}=${p.value}`, n.method, 'not applicable', '', '', ...negatives.map(() => 'n/a')]),
+        ]);
+        console.log(tabulate(['setting', ...aucHeader(negatives)], rows));
+        for (const p of result.points) for (const n of p.notApplicable) console.log(`${result.key}=${p.value}, ${n.method}: ${n.reason}`);
         console.log(`\n${num(result.wallSeconds)} s; written to ${path}`);
         return;
       }

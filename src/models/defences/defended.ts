@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { imageAt, type ImageBatch } from '../../data/types.js';
 import { LineageError } from '../../errors.js';
-import type { InputSpec, Model, OutputKind, Outputs } from '../types.js';
+import type { InputSpec, Model, Outputs } from '../types.js';
+import { outputKindProblem, type DefenceKey } from './parse.js';
 
 /**
  * A suspect that answers through `predict` instead of `inner`: the one shape every defence takes.
@@ -31,11 +32,11 @@ export function inputDefence(inner: Model, label: string, map: (batch: ImageBatc
 }
 
 /** Refuse a defence on a model whose outputs it cannot transform (e.g. top-k of an embedding). */
-export function requireOutputKind(inner: Model, label: string, kinds: readonly OutputKind[]): void {
-  if (!kinds.includes(inner.spec.outputKind)) {
-    throw new LineageError(`defence ${label} needs ${kinds.join(' or ')} outputs, and ${inner.source} returns ${inner.spec.outputKind}`,
-      kinds.includes('embedding') ? 'use it on an embedding model, or choose an output defence for class scores (topk, top1, temperature, round, noise)'
-        : 'use it on a classifier; for embeddings choose truncate, project, rotate, round or noise');
+export function requireOutputKind(inner: Model, key: DefenceKey, label: string = key): void {
+  const problem = outputKindProblem(key, inner.spec.outputKind, inner.source, label);
+  if (problem) {
+    throw new LineageError(problem,
+      inner.spec.outputKind === 'embedding' ? 'for embeddings choose truncate, project, rotate, round or noise' : 'for class scores choose top1, topk, temperature, round or noise');
   }
 }
 

@@ -10,7 +10,7 @@ import { imageSeed, outputDefence, requireOutputKind } from './defended.js';
  */
 export function outputNoise(inner: Model, sigma: number, seed: number): Model {
   checkDefenceValue('noise', sigma);
-  requireOutputKind(inner, `noise=${sigma}`, ['logits', 'embedding']);
+  requireOutputKind(inner, 'noise', `noise=${sigma}`);
   return outputDefence(inner, `noise=${sigma}`, (out, batch) => {
     const data = out.data.slice();
     for (let r = 0; r < out.rows; r++) {

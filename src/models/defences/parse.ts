@@ -11,18 +11,20 @@ interface DefenceKind {
   /** The values `=<number>` may take (inclusive bounds, `above`: exclusive lower bound); absent: the key takes no value. */
   readonly value?: { readonly min?: number; readonly above?: number; readonly max?: number; readonly integer?: boolean };
   readonly help: string;
+  /** The output kinds an output defence can transform (input defences take any model). */
+  readonly accepts?: readonly OutputKind[];
 }
 
 /** Every defence by its spec key. */
 export const DEFENCES = {
-  top1: { side: 'output', help: 'top1: top-1 label only' },
-  topk: { side: 'output', value: { min: 1, integer: true }, help: 'topk=K: the K largest softmax probabilities, the rest 0' },
-  temperature: { side: 'output', value: { above: 0 }, help: 'temperature=T: probabilities softmax(z/T)' },
-  round: { side: 'output', value: { min: 0, max: 8, integer: true }, help: 'round=D: every value rounded to D decimals' },
-  noise: { side: 'output', value: { above: 0 }, help: "noise=S: Gaussian noise of S × the row's RMS (logits, probabilities or embeddings)" },
-  truncate: { side: 'output', value: { min: 1, integer: true }, help: 'truncate=D: the first D embedding values' },
-  project: { side: 'output', value: { min: 1, integer: true }, help: 'project=D: random projection of the embedding to D values' },
-  rotate: { side: 'output', help: 'rotate: random orthogonal rotation of the embedding' },
+  top1: { side: 'output', accepts: ['logits'], help: 'top1: top-1 label only' },
+  topk: { side: 'output', accepts: ['logits'], value: { min: 1, integer: true }, help: 'topk=K: the K largest softmax probabilities, the rest 0' },
+  temperature: { side: 'output', accepts: ['logits'], value: { above: 0 }, help: 'temperature=T: probabilities softmax(z/T)' },
+  round: { side: 'output', accepts: ['logits', 'embedding'], value: { min: 0, max: 8, integer: true }, help: 'round=D: every value rounded to D decimals' },
+  noise: { side: 'output', accepts: ['logits', 'embedding'], value: { above: 0 }, help: "noise=S: Gaussian noise of S × the row's RMS (logits, probabilities or embeddings)" },
+  truncate: { side: 'output', accepts: ['embedding'], value: { min: 1, integer: true }, help: 'truncate=D: the first D embedding values' },
+  project: { side: 'output', accepts: ['embedding'], value: { min: 1, integer: true }, help: 'project=D: random projection of the embedding to D values' },
+  rotate: { side: 'output', accepts: ['embedding'], help: 'rotate: random orthogonal rotation of the embedding' },
   jpeg: { side: 'input', value: { min: 1, max: 100, integer: true }, help: 'jpeg=Q: images re-encoded as JPEG at quality Q' },
   rescale: { side: 'input', value: { above: 0, max: 1 }, help: 'rescale=F: images shrunk by F (0–1) and enlarged back' },
   crop: { side: 'input', value: { above: 0, max: 1 }, help: 'crop=F: the centre F (0–1) of each side, resized back' },
@@ -91,4 +93,21 @@ export function checkDefenceValue(key: DefenceKey, value: number): void {
 /** What a model of output kind `kind` returns behind the defence (top1 makes any classifier label-only). */
 export function defendedOutputKind(defence: Defence, kind: OutputKind): OutputKind {
   return defence.steps.some((s) => s.key === 'top1') ? 'label' : kind;
+}
+
+/** Why `key` cannot transform the outputs of `model`, of kind `kind`, or undefined when it can. */
+export function outputKindProblem(key: DefenceKey, kind: OutputKind, model = 'the model', label: string = key): string | undefined {
+  const accepts = (DEFENCES[key] as DefenceKind).accepts;
+  return accepts && !accepts.includes(kind) ? `defence ${label} needs ${accepts.join(' or ')} outputs, and ${model} returns ${kind}` : undefined;
+}
+
+/** Why the whole defence cannot run on a model of kind `kind` (its first misfit step, kinds followed through the steps). */
+export function defenceProblem(defence: Defence, kind: OutputKind): string | undefined {
+  let current = kind;
+  for (const step of defence.steps) {
+    const problem = outputKindProblem(step.key, current);
+    if (problem) return problem;
+    if (step.key === 'top1') current = 'label';
+  }
+  return undefined;
 }

@@ -11,7 +11,7 @@ import { applyMap, type LinearMap } from './linear-map.js';
  */
 export function project(inner: Model, dims: number, seed: number): Model {
   checkDefenceValue('project', dims);
-  requireOutputKind(inner, `project=${dims}`, ['embedding']);
+  requireOutputKind(inner, 'project', `project=${dims}`);
   let map: LinearMap | undefined;
   return outputDefence(inner, `project=${dims}`, (out) => {
     if (dims > out.cols) throw new LineageError(`defence project=${dims}: ${inner.source} returns only ${out.cols} values`, `project to ${out.cols} or fewer dimensions`);

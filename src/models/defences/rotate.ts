@@ -8,7 +8,7 @@ import { applyMap, type LinearMap } from './linear-map.js';
  * lengths are kept exactly, every coordinate changes.
  */
 export function rotate(inner: Model, seed: number): Model {
-  requireOutputKind(inner, 'rotate', ['embedding']);
+  requireOutputKind(inner, 'rotate');
   let map: LinearMap | undefined;
   return outputDefence(inner, 'rotate', (out) => {
     map ??= randomRotation(out.cols, seed);

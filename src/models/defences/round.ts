@@ -5,7 +5,7 @@ import { outputDefence, requireOutputKind } from './defended.js';
 /** An API that rounds every returned value to `decimals` decimal places (half away from zero). */
 export function round(inner: Model, decimals: number): Model {
   checkDefenceValue('round', decimals);
-  requireOutputKind(inner, `round=${decimals}`, ['logits', 'embedding']);
+  requireOutputKind(inner, 'round', `round=${decimals}`);
   const scale = 10 ** decimals;
   return outputDefence(inner, `round=${decimals}`, (out) => ({
     ...out,

@@ -7,7 +7,7 @@ import { outputDefence, requireOutputKind } from './defended.js';
  * a label reply). The spec says `label`, so SAC switches to label mode, as for `serve --labels-only`.
  */
 export function top1(inner: Model): Model {
-  requireOutputKind(inner, 'top1', ['logits']);
+  requireOutputKind(inner, 'top1');
   return outputDefence(inner, 'top1', (out) => {
     const data = new Float32Array(out.rows * out.cols);
     argmaxRows(out).forEach((k, r) => { data[r * out.cols + k] = 1; });

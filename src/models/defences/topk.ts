@@ -5,7 +5,7 @@ import { outputDefence, requireOutputKind, softmax } from './defended.js';
 /** An API that returns the k most probable classes' softmax probabilities; every other class reads 0. */
 export function topK(inner: Model, k: number): Model {
   checkDefenceValue('topk', k);
-  requireOutputKind(inner, `topk=${k}`, ['logits']);
+  requireOutputKind(inner, 'topk', `topk=${k}`);
   return outputDefence(inner, `topk=${k}`, (out) => {
     const probs = softmax(out);
     const data = new Float32Array(out.rows * out.cols);
