@@ -34,6 +34,8 @@ export interface ZooModel {
   readonly seed?: number;
   /** Accuracy on the task's test split (classifiers) — 0..1. */
   readonly testAccuracy?: number;
+  /** Face models: verification AUC on held-out LFW pairs (zoo/utility.ts) — 0..1. */
+  readonly verificationAuc?: number;
   /** Agreement with the victim's predictions on the test split (top-1 for classifiers, or mean embedding cosine) — 0..1. */
   readonly fidelity?: number;
   readonly trainSeconds?: number;

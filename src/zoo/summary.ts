@@ -1,4 +1,5 @@
 import type { ZooManifest, ZooModel } from './manifest.js';
+import { BROKEN_COPY, utilityGroup, zooUtility } from './utility.js';
 
 /** Mean, smallest and largest of a set of values. */
 export interface Spread {
@@ -7,28 +8,41 @@ export interface Spread {
   readonly max: number;
 }
 
-/** One row of a zoo's summary: a group of models (an attack, irrelevant, homologous, the victim). */
+/** One row of a zoo's summary: a group of models (an attack, irrelevant, homologous, the victim, broken copies). */
 export interface ZooGroupSummary {
   readonly group: string;
   readonly models: number;
   readonly architectures: readonly string[];
+  /** The broken-copy row: the attack groups its models come from. */
+  readonly attacks?: readonly string[];
+  /** The zoo's utility measure (face models: verification AUC; classifiers: test accuracy), when recorded. */
+  readonly utility?: Spread;
   readonly testAccuracy?: Spread;
   readonly fidelity?: Spread;
   /** Mean training time per model, in seconds (0 for training-free copies). */
   readonly trainSeconds: number;
 }
 
-/** Per group, in manifest order: how many models, their accuracy and agreement with the victim, training time. */
+/**
+ * Per group, in manifest order: how many models, their utility, accuracy and agreement with the
+ * victim, training time. Stolen models below the utility floor (zoo/utility.ts) are one group of
+ * their own, BROKEN_COPY, last.
+ */
 export function summariseZoo(manifest: ZooManifest): ZooGroupSummary[] {
-  const groups = [...new Set(manifest.models.map((m) => m.group))];
+  const utility = zooUtility(manifest);
+  const groupOf = (m: ZooModel) => utilityGroup(m, utility.get(m.id)!);
+  const groups = [...new Set(manifest.models.map(groupOf))].sort((a, b) => Number(a === BROKEN_COPY) - Number(b === BROKEN_COPY));
   return groups.map((group) => {
-    const models = manifest.models.filter((m) => m.group === group);
+    const models = manifest.models.filter((m) => groupOf(m) === group);
+    const utilitySpread = spread(models, (m) => utility.get(m.id)!.value);
     const testAccuracy = spread(models, (m) => m.testAccuracy);
     const fidelity = spread(models, (m) => m.fidelity);
     return {
       group,
       models: models.length,
       architectures: [...new Set(models.flatMap((m) => (m.architecture ? [m.architecture] : [])))].sort(),
+      ...(group === BROKEN_COPY ? { attacks: [...new Set(models.map((m) => m.group))] } : {}),
+      ...(utilitySpread ? { utility: utilitySpread } : {}),
       ...(testAccuracy ? { testAccuracy } : {}),
       ...(fidelity ? { fidelity } : {}),
       trainSeconds: models.reduce((sum, m) => sum + (m.trainSeconds ?? 0), 0) / models.length,

@@ -4,8 +4,9 @@ import { LineageError } from '../../errors.js';
 import { buildZoo } from '../../zoo/build.js';
 import type { Spread } from '../../zoo/summary.js';
 import { summariseZoo } from '../../zoo/summary.js';
+import { BROKEN_COPY, floorText, UTILITY_FLOOR, zooUtility } from '../../zoo/utility.js';
 import { markdownTable, num, table } from '../format.js';
-import { intOption, seedOption } from '../parse.js';
+import { seedOption } from '../parse.js';
 import { ProgressBars } from '../progress.js';
 
 export function zooCommand(): Command {
@@ -46,12 +47,14 @@ export function zooCommand(): Command {
         await jobRunner?.close();
       }
       if (flags.json) return console.log(JSON.stringify(manifest, null, 2));
-      console.log(tabulate(['model', 'role', 'group', 'architecture', 'path', 'test accuracy', 'fidelity', 'train s'],
-        manifest.models.map((m) => [m.id, m.role, m.group, m.architecture ?? '—', m.path, num(m.testAccuracy), num(m.fidelity), num(m.trainSeconds)])));
+      const utility = zooUtility(manifest);
+      const { metric } = UTILITY_FLOOR[manifest.task];
+      console.log(tabulate(['model', 'role', 'group', 'architecture', 'path', metric, 'fidelity', 'train s'],
+        manifest.models.map((m) => [m.id, m.role, utility.get(m.id)!.broken ? `${m.group} (${BROKEN_COPY})` : m.group, m.architecture ?? '—', m.path, num(utility.get(m.id)!.value), num(m.fidelity), num(m.trainSeconds)])));
       console.log('');
-      console.log(tabulate(['group', 'models', 'architectures', 'test accuracy mean (min–max)', 'fidelity mean (min–max)', 'train s per model'],
-        summariseZoo(manifest).map((g) => [g.group, String(g.models), g.architectures.join(', ') || '—', spreadText(g.testAccuracy), spreadText(g.fidelity), num(g.trainSeconds)])));
-      console.log(`\nzoo '${manifest.name}' in ${flags.out}: ${manifest.models.length} models; data ${manifest.data.path}`);
+      console.log(tabulate(['group', 'models', 'architectures (broken copies: attacks)', `${metric} mean (min–max)`, 'fidelity mean (min–max)', 'train s per model'],
+        summariseZoo(manifest).map((g) => [g.group, String(g.models), (g.attacks ?? g.architectures).join(', ') || '—', spreadText(g.utility), spreadText(g.fidelity), num(g.trainSeconds)])));
+      console.log(`\n${floorText(manifest)}; zoo '${manifest.name}' in ${flags.out}: ${manifest.models.length} models; data ${manifest.data.path}`);
     });
 }
 
