@@ -18,7 +18,9 @@ export function addModelOptions(cmd: Command): Command {
     .option('--timeout <ms>', 'HTTP suspects: per-request timeout', '30000')
     .option('--retries <n>', 'HTTP suspects: retries with backoff on network errors and 5xx', '3')
     .option('--concurrency <n>', 'HTTP suspects: requests in flight at once', '4')
-    .option('--budget <n>', 'HTTP suspects: refuse to send more than this many images');
+    .option('--budget <n>', 'HTTP suspects: refuse to send more than this many images')
+    .option('--max-reply-bytes <n>', 'HTTP suspects: refuse a reply longer than this (default: 1 MiB for /info, 64 KiB + 512 KiB per image for /predict)')
+    .option('--total-timeout <ms>', 'HTTP suspects: time for all requests, retries and waits to one suspect', '3600000');
 }
 
 interface RawModelFlags {
@@ -36,11 +38,13 @@ interface RawModelFlags {
   retries: string;
   concurrency: string;
   budget?: string;
+  maxReplyBytes?: string;
+  totalTimeout: string;
 }
 
 /** Commander's parsed flags → the library's model options. */
 export function modelOptionsFrom(flags: RawModelFlags): ModelOptions {
-  const { timeout, retries, concurrency, budget, spec, ...overrides } = flags;
+  const { timeout, retries, concurrency, budget, maxReplyBytes, totalTimeout, spec, ...overrides } = flags;
   return {
     ...overrides,
     ...(spec ? { specFile: spec } : {}),
@@ -48,7 +52,9 @@ export function modelOptionsFrom(flags: RawModelFlags): ModelOptions {
       timeoutMs: Number(timeout),
       retries: Number(retries),
       concurrency: Number(concurrency),
+      totalTimeoutMs: Number(totalTimeout),
       ...(budget ? { budget: Number(budget) } : {}),
+      ...(maxReplyBytes ? { maxReplyBytes: Number(maxReplyBytes) } : {}),
     },
   };
 }

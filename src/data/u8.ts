@@ -1,6 +1,7 @@
-import { open, readFile, stat } from 'node:fs/promises';
+import { stat, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errorMessage, LineageError } from '../errors.js';
+import { MAX_JSON_BYTES, confinedPath, openRegularFile, readRegularFile } from '../util/confined-read.js';
 import { findColumn, parseCsv, type CsvTable } from './csv.js';
 import { decodeToBatch, type ImageSize } from './decode.js';
 import { selectRows, type RowSelection } from './rows.js';
@@ -40,23 +41,22 @@ interface U8Meta {
 /** Load a dataset directory in the u8 format, validated against its meta.json. */
 export async function loadU8Dataset(dir: string, options: U8Options = {}): Promise<ImageSet> {
   const meta = await readMeta(dir);
-  const imagesPath = join(dir, meta.file);
+  const imagesPath = await confinedPath(dir, meta.file, `images file named by ${join(dir, U8_META)}`);
   const imageBytes = meta.height * meta.width * meta.channels;
   const expected = meta.count * imageBytes;
-  const actual = await stat(imagesPath).then(
-    (s) => s.size,
-    () => {
-      throw new LineageError(`${imagesPath} is missing (named by ${join(dir, U8_META)})`, `put the raw pixels in ${imagesPath}, or fix "file" in meta.json`);
-    },
-  );
-  if (actual !== expected) {
+  await stat(imagesPath).catch(() => {
+    throw new LineageError(`${imagesPath} is missing (named by ${join(dir, U8_META)})`, `put the raw pixels in ${imagesPath}, or fix "file" in meta.json`);
+  });
+  const { handle, bytes } = await openRegularFile(imagesPath, 'images file');
+  if (bytes !== expected) {
+    await handle.close();
     throw new LineageError(
-      `${imagesPath} has ${actual} bytes but meta.json shape [${meta.count}, ${meta.height}, ${meta.width}, ${meta.channels}] needs ${expected}`,
+      `${imagesPath} has ${bytes} bytes but meta.json shape [${meta.count}, ${meta.height}, ${meta.width}, ${meta.channels}] needs ${expected}`,
       'fix "shape" in meta.json, or regenerate images.u8 (N×H×W×C uint8, no header)',
     );
   }
   const rows = selectRows(meta.count, options, dir);
-  const data = await readImages(imagesPath, rows, imageBytes);
+  const data = await readImages(handle, imagesPath, rows, imageBytes);
   if (meta.bgr) swapRedBlue(data);
 
   const table = await readLabels(dir, meta);
@@ -94,9 +94,10 @@ async function convert(set: ImageSet, options: U8Options): Promise<ImageSet> {
 async function readMeta(dir: string): Promise<U8Meta> {
   const path = join(dir, U8_META);
   const fix = 'meta.json needs at least {"shape": [N, H, W, C], "channel_order": "RGB" | "grayscale"} with C = 3 or 1';
+  const text = (await readRegularFile(path, 'dataset description', { atMost: MAX_JSON_BYTES })).toString('utf8');
   let json: Record<string, unknown>;
   try {
-    json = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
+    json = JSON.parse(text) as Record<string, unknown>;
   } catch (e) {
     throw new LineageError(`cannot read ${path}: ${errorMessage(e)}`, fix);
   }
@@ -126,11 +127,10 @@ async function readMeta(dir: string): Promise<U8Meta> {
   };
 }
 
-/** Read the selected images, coalescing runs of consecutive indices into one read each. */
-async function readImages(path: string, rows: readonly number[], imageBytes: number): Promise<Uint8Array> {
-  const data = new Uint8Array(rows.length * imageBytes);
-  const handle = await open(path, 'r');
+/** Read the selected images, coalescing runs of consecutive indices into one read each; closes the handle. */
+async function readImages(handle: FileHandle, path: string, rows: readonly number[], imageBytes: number): Promise<Uint8Array> {
   try {
+    const data = new Uint8Array(rows.length * imageBytes);
     for (let start = 0; start < rows.length; ) {
       let end = start + 1;
       while (end < rows.length && rows[end] === rows[end - 1]! + 1) end++;
@@ -139,10 +139,10 @@ async function readImages(path: string, rows: readonly number[], imageBytes: num
       if (bytesRead !== length) throw new LineageError(`${path} ended early while reading image ${rows[start]}`, 'regenerate images.u8');
       start = end;
     }
+    return data;
   } finally {
     await handle.close();
   }
-  return data;
 }
 
 function swapRedBlue(data: Uint8Array): void {
@@ -164,9 +164,9 @@ async function readLabels(dir: string, meta: U8Meta): Promise<LabelColumns> {
   const path = join(dir, LABELS_CSV);
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = (await readRegularFile(path, 'label list', { atMost: MAX_JSON_BYTES })).toString('utf8');
   } catch {
-    return {};
+    return {}; // no labels.csv (or none readable): a dataset without labels
   }
   const table = parseCsv(text, path);
   if (table.rows.length !== meta.count) {

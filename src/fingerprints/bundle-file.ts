@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { LineageError, errorMessage } from '../errors.js';
+import { LineageError } from '../errors.js';
+import { readRegularFile } from '../util/confined-read.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
 /**
@@ -48,12 +48,7 @@ export async function writeParts(path: string, parts: Parts): Promise<void> {
 }
 
 export async function readParts(path: string): Promise<Map<string, Uint8Array>> {
-  let file: Buffer;
-  try {
-    file = await readFile(path);
-  } catch (e) {
-    throw new LineageError(`cannot read fingerprint bundle ${path}: ${errorMessage(e)}`, 'check the path; bundles are made by `lineage fingerprint ... --out <file>`');
-  }
+  const file = await readRegularFile(path, 'fingerprint bundle');
   const notABundle = (why: string) =>
     new LineageError(`${path} is not a valid Lineage fingerprint bundle (${why})`, 'pass a file written by `lineage fingerprint`; if it was, it is damaged: re-create it');
   if (file.byteLength < MAGIC.byteLength + 4 || !file.subarray(0, MAGIC.byteLength).equals(MAGIC)) throw notABundle('bad magic bytes');
@@ -76,6 +71,9 @@ export async function readParts(path: string): Promise<Map<string, Uint8Array>> 
   const parts = new Map<string, Uint8Array>();
   for (const part of header.parts) {
     const start = bodyStart + part.offset;
+    if (!Number.isSafeInteger(part.offset) || !Number.isSafeInteger(part.length) || part.offset < 0 || part.length < 0) {
+      throw notABundle(`part '${part.name}' has offset ${part.offset} and length ${part.length}`);
+    }
     if (start + part.length > file.byteLength) throw notABundle(`part '${part.name}' is truncated`);
     const bytes = file.subarray(start, start + part.length);
     if (sha256(bytes) !== part.sha256) {

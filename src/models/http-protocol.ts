@@ -38,15 +38,19 @@ export async function encodePng(batch: ImageBatch, i: number): Promise<string> {
   return png.toString('base64');
 }
 
-/** A base64 PNG (or any image sharp reads; a `data:` URL prefix is allowed) as a one-image batch. */
-export async function decodeImage(base64: string): Promise<ImageBatch> {
-  const bytes = Buffer.from(base64.replace(/^data:[^,]*,/, ''), 'base64');
-  const meta = await sharp(bytes).metadata();
-  let image = sharp(bytes).removeAlpha();
+/** The bytes of a base64 image (a `data:` URL prefix is allowed). */
+export function imageBytes(base64: string): Buffer {
+  return Buffer.from(base64.replace(/^data:[^,]*,/, ''), 'base64');
+}
+
+/** An encoded PNG (or any image sharp reads) as a one-image batch; sharp refuses images over `maxPixels`. */
+export async function decodeImage(bytes: Buffer, maxPixels: number): Promise<ImageBatch> {
+  const meta = await sharp(bytes, { limitInputPixels: maxPixels }).metadata();
+  let image = sharp(bytes, { limitInputPixels: maxPixels }).removeAlpha();
   // sharp widens grey images to sRGB on output unless told to stay grey.
   const grey = (meta.channels ?? 3) <= 2 && !meta.isPalette;
   if (grey) image = image.toColourspace('b-w');
   const { data, info } = await image.raw().toBuffer({ resolveWithObject: true });
   if (info.channels !== 1 && info.channels !== 3) throw new Error(`unsupported image with ${info.channels} channels`);
-  return { data: new Uint8Array(data), count: 1, height: info.height, width: info.width, channels: info.channels };
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), count: 1, height: info.height, width: info.width, channels: info.channels };
 }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImageBatch } from '../data/types.js';
 import { LineageError, errorMessage } from '../errors.js';
+import { mapPool } from '../util/map-pool.js';
 import { encodePng, type InfoReply, type PredictRequest } from './http-protocol.js';
 import { assertFinite, chunkRanges, concatRows } from './outputs.js';
 import { parseSpecOverrides, resolveSpec, type UserSpecLayers } from './spec.js';
@@ -20,9 +21,23 @@ export interface HttpOptions {
   readonly batchSize?: number;
   /** Most images this client may ever send; a predict that would pass it fails before sending. */
   readonly budget?: number;
+  /**
+   * Largest reply read, bytes; a longer one is cut off and refused (default: 1 MiB for /info, and
+   * for /predict 64 KiB + 512 KiB per image, room for 16,384 numbers per image as JSON text).
+   */
+  readonly maxReplyBytes?: number;
+  /** Time for everything sent to this suspect — all requests, retries and waits — ms (default 1 hour). */
+  readonly totalTimeoutMs?: number;
 }
 
-const DEFAULTS = { timeoutMs: 30_000, retries: 3, retryDelayMs: 250, concurrency: 4, batchSize: 32 };
+const DEFAULTS = { timeoutMs: 30_000, retries: 3, retryDelayMs: 250, concurrency: 4, batchSize: 32, totalTimeoutMs: 3_600_000 };
+
+/** Default reply caps: an info reply, and a predict reply per image (see HttpOptions.maxReplyBytes). */
+const INFO_REPLY_BYTES = 1024 * 1024;
+const REPLY_BYTES_PER_IMAGE = 512 * 1024;
+const REPLY_BYTES_BASE = 64 * 1024;
+/** Longest Retry-After wait honoured (a longer one is cut to this), ms. */
+export const MAX_RETRY_AFTER_MS = 60_000;
 
 /** Connect to a Lineage HTTP server: read GET /info, then predict through POST /predict. */
 export async function connectHttpModel(
@@ -30,9 +45,10 @@ export async function connectHttpModel(
   options: HttpOptions & { readonly layers?: UserSpecLayers } = {},
 ): Promise<Model> {
   const { layers, ...http } = options;
-  const settings = validateSettings({ ...DEFAULTS, ...definedOnly(http) }, url);
+  const checked = validateSettings({ ...DEFAULTS, ...definedOnly(http) }, url);
+  const settings: Settings = { ...checked, deadline: Date.now() + checked.totalTimeoutMs };
   const base = url.replace(/\/+$/, '');
-  const info = parseInfo(await requestJson(`${base}/info`, { method: 'GET' }, settings), `${base}/info`);
+  const info = parseInfo(await requestJson(`${base}/info`, { method: 'GET' }, settings, settings.maxReplyBytes ?? INFO_REPLY_BYTES), `${base}/info`);
   const declared = { ...parseSpecOverrides(info.spec as Record<string, unknown>, `${base}/info`), outputKind: info.outputKind };
   // The server preprocesses with its own spec, so an undeclared range there is not this client's
   // problem: resolveSpec's range warnings are dropped.
@@ -40,7 +56,12 @@ export async function connectHttpModel(
   return new HttpModel(base, spec, info.outputKind === 'label' ? info.classes : undefined, settings);
 }
 
-type Settings = typeof DEFAULTS & { budget?: number };
+type Settings = typeof DEFAULTS & {
+  budget?: number;
+  maxReplyBytes?: number;
+  /** When the suspect's time is up (Date.now() clock), from totalTimeoutMs. */
+  deadline: number;
+};
 
 class HttpModel implements Model {
   private sent = 0;
@@ -74,7 +95,7 @@ class HttpModel implements Model {
       const body: PredictRequest = { images: images.slice(start, end) };
       const reply = await requestJson(url, {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body),
-      }, this.settings);
+      }, this.settings, this.settings.maxReplyBytes ?? REPLY_BYTES_BASE + (end - start) * REPLY_BYTES_PER_IMAGE);
       return parsePredictReply(reply, end - start, this.classes, url);
     });
     return assertFinite(concatRows(blocks, this.source), this.source);
@@ -83,26 +104,43 @@ class HttpModel implements Model {
   async dispose(): Promise<void> {}
 }
 
-/** fetch + JSON with timeout and retries; every failure becomes a LineageError naming the URL. */
-async function requestJson(url: string, init: RequestInit, settings: Settings): Promise<unknown> {
+/**
+ * fetch + JSON with timeout and retries; every failure becomes a LineageError naming the URL. The
+ * reply is read as a stream and refused past `maxBytes`; retries wait with backoff, or as long as a
+ * Retry-After header asks (up to MAX_RETRY_AFTER_MS); nothing runs past the suspect's deadline.
+ */
+async function requestJson(url: string, init: RequestInit, settings: Settings, maxBytes: number): Promise<unknown> {
+  const first = Date.now();
   for (let attempt = 0; ; attempt++) {
     const retry = attempt < settings.retries;
-    const backoff = () => sleep(settings.retryDelayMs * 2 ** attempt);
+    const tried = () => ({ attempts: attempt + 1, seconds: (Date.now() - first) / 1000 });
+    const wait = async (ms: number) => {
+      if (Date.now() + ms > settings.deadline) throw deadlineError(url, settings, tried());
+      await sleep(ms);
+    };
+    const backoff = () => wait(settings.retryDelayMs * 2 ** attempt);
+    const left = settings.deadline - Date.now();
+    if (left <= 0) throw deadlineError(url, settings, tried());
+    const timeout = Math.min(settings.timeoutMs, left);
     let status: number;
     let text: string;
+    let retryAfter: number | undefined;
     try {
-      const res = await fetch(url, { ...init, signal: AbortSignal.timeout(settings.timeoutMs) });
+      const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeout) });
       status = res.status;
-      text = await res.text();
+      retryAfter = retryAfterMs(res.headers.get('retry-after'));
+      text = await readCapped(res, maxBytes, url);
     } catch (e) {
+      if (e instanceof LineageError) throw e;
       if (retry) {
         await backoff();
         continue;
       }
-      throw networkError(e, url, settings.timeoutMs);
+      if (timeout < settings.timeoutMs && isTimeout(e)) throw deadlineError(url, settings, tried());
+      throw networkError(e, url, settings.timeoutMs, tried());
     }
     if ((status >= 500 || status === 429) && retry) {
-      await backoff();
+      await (retryAfter !== undefined ? wait(Math.min(retryAfter, MAX_RETRY_AFTER_MS)) : backoff());
       continue;
     }
     if (status < 200 || status >= 300) {
@@ -123,9 +161,54 @@ async function requestJson(url: string, init: RequestInit, settings: Settings): 
   }
 }
 
-function networkError(e: unknown, url: string, timeoutMs: number): LineageError {
-  if (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError')) {
-    return new LineageError(`${url} did not answer within ${timeoutMs} ms`, 'raise --timeout, or check the server is not stuck');
+/** A reply's body as text, read as a stream and abandoned as soon as it passes `maxBytes`. */
+async function readCapped(res: Response, maxBytes: number, url: string): Promise<string> {
+  const tooLong = () => new LineageError(`reply from ${url} is longer than ${maxBytes} bytes; refused`,
+    'a Lineage server answers a few numbers per image: check the URL, or raise --max-reply-bytes if the model really has that many outputs');
+  if (Number(res.headers.get('content-length') ?? 0) > maxBytes) {
+    await res.body?.cancel();
+    throw tooLong();
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw tooLong(); // leaving the loop cancels the stream
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A Retry-After header (seconds, or an HTTP date) as ms to wait; undefined when absent or unreadable. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+interface Tried {
+  readonly attempts: number;
+  readonly seconds: number;
+}
+
+const isTimeout = (e: unknown) => e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError');
+
+function deadlineError(url: string, settings: Settings, tried: Tried): LineageError {
+  return new LineageError(
+    `${url}: the time for this suspect (${settings.totalTimeoutMs / 1000} s for all its requests, retries and waits) ran out, ` +
+      `after ${tried.attempts} attempt(s) of this request over ${tried.seconds.toFixed(1)} s`,
+    'raise --total-timeout, or check the server is not stuck or rate-limiting',
+  );
+}
+
+function networkError(e: unknown, url: string, timeoutMs: number, tried: Tried): LineageError {
+  const attempts = tried.attempts > 1 ? ` (${tried.attempts} attempts, ${tried.seconds.toFixed(1)} s with retries)` : '';
+  if (isTimeout(e)) {
+    return new LineageError(`${url} did not answer within ${timeoutMs} ms${tried.attempts > 1 ? `, ${tried.attempts} times in a row: ${tried.seconds.toFixed(1)} s in all with retries` : ''}`,
+      'raise --timeout, or check the server is not stuck');
   }
   const code = (e as { cause?: { code?: string } }).cause?.code;
   if (code === 'ECONNREFUSED') {
@@ -136,7 +219,7 @@ function networkError(e: unknown, url: string, timeoutMs: number): LineageError 
     return new LineageError(`cannot resolve the host of ${url}`, 'check the URL');
   }
   const cause = (e as { cause?: unknown }).cause;
-  return new LineageError(`request to ${url} failed: ${errorMessage(cause ?? e)}`, 'check the URL and the network');
+  return new LineageError(`request to ${url} failed${attempts}: ${errorMessage(cause ?? e)}`, 'check the URL and the network');
 }
 
 function parseInfo(json: unknown, url: string): InfoReply {
@@ -192,27 +275,16 @@ function parsePredictReply(json: unknown, count: number, classes: number | undef
   return { data, rows: count, cols };
 }
 
-/** Run `fn` over items with at most `limit` calls in flight; results keep the input order. */
-async function mapPool<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-function validateSettings(s: Settings, url: string): Settings {
-  const positive = ['timeoutMs', 'concurrency', 'batchSize'] as const;
+function validateSettings<S extends Omit<Settings, 'deadline'>>(s: S, url: string): S {
+  const positive = ['timeoutMs', 'concurrency', 'batchSize', 'totalTimeoutMs'] as const;
   for (const key of positive) {
     if (!(Number.isFinite(s[key]) && s[key] > 0)) throw new LineageError(`invalid ${key} ${s[key]} for ${url}`, `${key} must be a positive number`);
   }
   if (!(Number.isInteger(s.retries) && s.retries >= 0)) throw new LineageError(`invalid retries ${s.retries} for ${url}`, 'use a whole number ≥ 0');
   if (s.budget !== undefined && !(s.budget >= 0)) throw new LineageError(`invalid budget ${s.budget} for ${url}`, 'use a number of images ≥ 0');
+  if (s.maxReplyBytes !== undefined && !(Number.isSafeInteger(s.maxReplyBytes) && s.maxReplyBytes > 0)) {
+    throw new LineageError(`invalid maxReplyBytes ${s.maxReplyBytes} for ${url}`, 'use a whole number of bytes > 0');
+  }
   return s;
 }
 

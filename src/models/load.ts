@@ -5,7 +5,7 @@ import { BUILTIN_MODELS, resolveBuiltin } from './builtin.js';
 import { loadFaceApiModel } from './face-api.js';
 import { connectHttpModel, type HttpOptions } from './http.js';
 import { loadOnnxModel } from './onnx.js';
-import { parseSpecOverrides, readSpecFile, sidecarPath, type SpecOverrides, type UserSpecLayers } from './spec.js';
+import { parseSpecOverrides, readSidecar, readSpecFile, type SpecOverrides, type UserSpecLayers } from './spec.js';
 import { loadTfjsModel } from './tfjs.js';
 import type { Model } from './types.js';
 
@@ -41,7 +41,7 @@ export async function loadModel(source: string, options: ModelOptions = {}): Pro
     return loadFile(entry.path, { overrides, sidecar: specFile, builtin: entry.spec }, onWarning, source);
   }
   const file = await modelFile(path.resolve(source), source);
-  const sidecar = specFile ?? (await readSpecFile(sidecarPath(file), true));
+  const sidecar = specFile ?? (await readSidecar(file));
   return loadFile(file, { overrides, sidecar }, onWarning, source);
 }
 

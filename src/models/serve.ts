@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import sharp from 'sharp';
 import type { ImageBatch } from '../data/types.js';
 import { LineageError, errorMessage } from '../errors.js';
-import { decodeImage, type InfoReply, type PredictReply } from './http-protocol.js';
+import { mapPool } from '../util/map-pool.js';
+import { decodeImage, imageBytes, type InfoReply, type PredictReply } from './http-protocol.js';
 import { specToOverrides } from './spec.js';
 import type { Model, Outputs } from './types.js';
 
@@ -18,6 +20,12 @@ export interface ServeOptions {
   readonly maxBodyBytes?: number;
   /** Largest number of images per request (default 1,024). */
   readonly maxImages?: number;
+  /** Largest image, in pixels (width × height), read from its header before decoding (default 4096² = 16,777,216). */
+  readonly maxImagePixels?: number;
+  /** Largest total of pixels of the images of one request, checked before decoding any (default 4 × 4096²). */
+  readonly maxRequestPixels?: number;
+  /** Images decoded at once (default 4): memory stays bounded by the request pixel limit, not by the body. */
+  readonly decodeConcurrency?: number;
   /** Name reported by GET /info (default: the model file's name). */
   readonly name?: string;
 }
@@ -38,7 +46,15 @@ class RequestError extends Error {
 export async function serveModel(model: Model, options: ServeOptions): Promise<ServedModel> {
   const host = options.host ?? '127.0.0.1';
   const maxBody = options.maxBodyBytes ?? 64 * 1024 * 1024;
-  const maxImages = options.maxImages ?? 1024;
+  const limits: DecodeLimits = {
+    maxImages: options.maxImages ?? 1024,
+    maxImagePixels: options.maxImagePixels ?? SERVE_LIMITS.maxImagePixels,
+    maxRequestPixels: options.maxRequestPixels ?? SERVE_LIMITS.maxRequestPixels,
+    decodeConcurrency: options.decodeConcurrency ?? 4,
+  };
+  for (const [key, value] of Object.entries({ maxBodyBytes: maxBody, ...limits })) {
+    if (!(Number.isSafeInteger(value) && value > 0)) throw new LineageError(`invalid ${key} ${value} for serve`, `${key} must be a whole number > 0`);
+  }
   // A label-only model (e.g. behind the top1 defence) answers like --labels-only.
   const labelsOnly = (options.labelsOnly ?? false) || model.spec.outputKind === 'label';
   // A label-only API must say how many classes it has: learn it from one blank image.
@@ -58,7 +74,7 @@ export async function serveModel(model: Model, options: ServeOptions): Promise<S
     }
     if (route === '/predict') {
       if (req.method !== 'POST') throw new RequestError(405, 'use POST /predict');
-      const images = await readImages(req, maxBody, maxImages);
+      const images = await readImages(req, maxBody, limits);
       const outputs = await predictMixed(model, images);
       return send(res, 200, labelsOnly ? { labels: argmaxRows(outputs) } : { outputs: toRows(outputs) } satisfies PredictReply);
     }
@@ -97,7 +113,22 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-async function readImages(req: IncomingMessage, maxBody: number, maxImages: number): Promise<ImageBatch[]> {
+/** Default per-image and per-request pixel limits of serve (the serve command's help repeats them). */
+const SERVE_LIMITS = { maxImagePixels: 4096 * 4096, maxRequestPixels: 4 * 4096 * 4096 } as const;
+
+interface DecodeLimits {
+  readonly maxImages: number;
+  readonly maxImagePixels: number;
+  readonly maxRequestPixels: number;
+  readonly decodeConcurrency: number;
+}
+
+/**
+ * The request's images, decoded. Sizes are read from the image headers first, and the request is
+ * refused (413) before any pixel is decoded when one image or all of them together are too large;
+ * then at most `decodeConcurrency` images are decoded at once.
+ */
+async function readImages(req: IncomingMessage, maxBody: number, limits: DecodeLimits): Promise<ImageBatch[]> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -111,17 +142,30 @@ async function readImages(req: IncomingMessage, maxBody: number, maxImages: numb
   } catch {
     throw new RequestError(400, 'body is not JSON: send { "images": ["<base64 PNG>", ...] }');
   }
+  chunks.length = 0;
   const images = (body as { images?: unknown } | null)?.images;
   if (!Array.isArray(images) || images.length === 0 || !images.every((i) => typeof i === 'string')) {
     throw new RequestError(400, 'body must be { "images": ["<base64 PNG>", ...] } with at least one image');
   }
-  if (images.length > maxImages) throw new RequestError(413, `${images.length} images in one request; the limit is ${maxImages}`);
-  return Promise.all(images.map(async (b64: string, i) => {
-    try {
-      return await decodeImage(b64);
-    } catch (e) {
-      throw new RequestError(400, `image ${i} is not a decodable PNG: ${errorMessage(e)}`);
+  if (images.length > limits.maxImages) throw new RequestError(413, `${images.length} images in one request; the limit is ${limits.maxImages}`);
+  const notDecodable = (i: number, e: unknown) => new RequestError(400, `image ${i} is not a decodable PNG: ${errorMessage(e)}`);
+  const encoded = (images as string[]).map(imageBytes);
+  let total = 0;
+  for (const [i, bytes] of encoded.entries()) {
+    const { width, height } = await sharp(bytes).metadata().catch((e: unknown) => {
+      throw notDecodable(i, e);
+    });
+    const pixels = (width ?? 0) * (height ?? 0);
+    if (pixels > limits.maxImagePixels) {
+      throw new RequestError(413, `image ${i} is ${width}×${height} = ${pixels} pixels; the limit is ${limits.maxImagePixels} per image`);
     }
+    total += pixels;
+    if (total > limits.maxRequestPixels) {
+      throw new RequestError(413, `images 0..${i} hold ${total} pixels; the limit is ${limits.maxRequestPixels} per request: send fewer or smaller images`);
+    }
+  }
+  return mapPool(encoded, limits.decodeConcurrency, (bytes, i) => decodeImage(bytes, limits.maxImagePixels).catch((e: unknown) => {
+    throw notDecodable(i, e);
   }));
 }
 

@@ -1,5 +1,7 @@
-import { readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import { LineageError, errorMessage } from '../errors.js';
+import { MAX_SIDECAR_BYTES, confinedPath, readRegularFile } from '../util/confined-read.js';
 import type { ChannelOrder, InputSpec, Layout, OutputKind, SpecSource } from './types.js';
 
 /**
@@ -116,17 +118,22 @@ export function sidecarPath(modelFile: string): string {
 }
 
 /**
+ * The `<model>.lineage.json` beside a model file, when there is one. It comes with the model, so it
+ * must be a regular file inside the model's folder after symlinks (a link to a file elsewhere could
+ * show that file's text in an error message).
+ */
+export async function readSidecar(modelFile: string): Promise<SpecPatch | undefined> {
+  const file = sidecarPath(modelFile);
+  return readSpecFile(await confinedPath(dirname(file), basename(file), 'spec sidecar'), true);
+}
+
+/**
  * Read a JSON spec file (sidecar or --spec). Returns undefined when `optional` and the file is absent.
  * Unknown keys are rejected here, unlike on the command line, to catch typos.
  */
 export async function readSpecFile(path: string, optional = false): Promise<SpecPatch | undefined> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    if (optional && (e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new LineageError(`cannot read spec file ${path}: ${errorMessage(e)}`, 'check the --spec path');
-  }
+  if (optional && !(await access(path).then(() => true, () => false))) return undefined;
+  const text = (await readRegularFile(path, 'spec file', { atMost: MAX_SIDECAR_BYTES })).toString('utf8');
   let json: unknown;
   try {
     json = JSON.parse(text);

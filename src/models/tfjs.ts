@@ -1,7 +1,8 @@
-import { readFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { LineageError, errorMessage } from '../errors.js';
+import { MAX_JSON_BYTES, confinedPath, openRegularFile, readRegularFile } from '../util/confined-read.js';
 import { LocalModel, inputShape, type Runner } from './local.js';
 import { pickOutput } from './outputs.js';
 import { declaredFromShape, requestedInputName, resolveSpec, type UserSpecLayers } from './spec.js';
@@ -31,9 +32,10 @@ export type TfjsFormat = 'graph' | 'layers';
 
 /** Read a model.json and tell graph from layers models (by `format`, else by the topology's shape). */
 export async function readModelJson(file: string): Promise<{ json: tfTypes.io.ModelJSON; format: TfjsFormat }> {
+  const text = (await readRegularFile(file, 'TF.js model', { atMost: MAX_JSON_BYTES })).toString('utf8');
   let json: tfTypes.io.ModelJSON;
   try {
-    json = JSON.parse(await readFile(file, 'utf8')) as tfTypes.io.ModelJSON;
+    json = JSON.parse(text) as tfTypes.io.ModelJSON;
   } catch (e) {
     throw new LineageError(`cannot read TF.js model ${file}: ${errorMessage(e)}`,
       'the file is damaged or not a TF.js model.json: download or convert the model again');
@@ -84,35 +86,50 @@ interface Loaded {
   readonly forward: () => ((x: Tensor) => Tensor) | undefined;
 }
 
-/** An IOHandler reading model.json's weight shards from the same folder, checking their total size. */
+/**
+ * An IOHandler reading model.json's weight shards from the same folder. Every shard must be a
+ * regular file inside that folder (after symlinks), and their sizes must add up to what the
+ * manifest declares before any byte is read.
+ */
 function fileHandler(tf: Tf, file: string, json: tfTypes.io.ModelJSON): tfTypes.io.IOHandler {
   return {
     load: () => tf.io.getModelArtifactsForJSON(json, async (manifest) => {
       const dir = path.dirname(file);
-      const shards: ArrayBuffer[] = [];
-      for (const shard of manifest.flatMap((group) => group.paths)) {
-        const shardPath = path.join(dir, shard);
-        try {
-          const bytes = await readFile(shardPath);
-          shards.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
-        } catch (e) {
-          throw new LineageError(`cannot read weight file ${shardPath} of TF.js model ${file}: ${errorMessage(e)}`,
-            'keep the weight files listed in model.json next to it');
-        }
-      }
+      const what = `weight file of TF.js model ${file}`;
       const weightSpecs = tf.io.getWeightSpecs(manifest);
-      const data = tf.io.concatenateArrayBuffers(shards);
       const expected = expectedWeightBytes(weightSpecs);
-      if (expected !== undefined && data.byteLength < expected) {
-        throw new LineageError(
-          `weights of TF.js model ${file} are truncated: ${data.byteLength} bytes, the manifest needs ${expected}`,
-          'download or convert the model again',
-        );
+      const opened: { handle: FileHandle; bytes: number }[] = [];
+      try {
+        for (const shard of manifest.flatMap((group) => group.paths)) {
+          opened.push(await openRegularFile(await confinedPath(dir, shard, what), what, { atMost: MAX_WEIGHT_BYTES }));
+        }
+        const total = opened.reduce((sum, o) => sum + o.bytes, 0);
+        if (expected !== undefined && total !== expected) {
+          throw new LineageError(
+            `weights of TF.js model ${file} are ${total < expected ? 'truncated' : 'larger than declared'}: ${total} bytes, the manifest needs ${expected}`,
+            'download or convert the model again',
+          );
+        }
+        if (total > MAX_WEIGHT_BYTES) {
+          throw new LineageError(`weights of TF.js model ${file} take ${total} bytes, more than the ${MAX_WEIGHT_BYTES} Lineage loads`, 'use a smaller model');
+        }
+        const data = new Uint8Array(total);
+        let at = 0;
+        for (const { handle, bytes } of opened) {
+          const { bytesRead } = await handle.read(data, at, bytes, 0);
+          if (bytesRead !== bytes) throw new LineageError(`a ${what} shrank while it was read`, 'read it again when nothing writes to it');
+          at += bytes;
+        }
+        return [weightSpecs, data.buffer];
+      } finally {
+        await Promise.all(opened.map((o) => o.handle.close()));
       }
-      return [weightSpecs, data];
     }),
   };
 }
+
+/** Largest weight data loaded (the sum of all shards): 2 GiB, past any model Lineage fingerprints. */
+const MAX_WEIGHT_BYTES = 2 ** 31;
 
 const DTYPE_BYTES: Readonly<Record<string, number>> = { float32: 4, int32: 4, bool: 1, complex64: 8, uint8: 1, uint16: 2, float16: 2 };
 

@@ -3,13 +3,13 @@
  * `model.lineage.json` sidecar that `loadModel(dir)` (src/models/load.ts) reads beside model.json,
  * so the model is later queried with exactly the preprocessing it was trained with.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { LineageError, errorMessage } from '../errors.js';
 import { readSpecFile, resolveSpec, sidecarPath, specToOverrides } from '../models/spec.js';
 import type { InputSpec } from '../models/types.js';
+import { removeStaleTemps, tempSiblings } from '../util/atomic-write.js';
 import { initTrainingBackend } from './backend.js';
 
 const MODEL_JSON = 'model.json';
@@ -18,10 +18,11 @@ const WEIGHTS = 'weights.bin';
 /** Write `model` and its input spec to folder `dir`, replacing the folder only once all is written. */
 export async function saveTrainedModel(model: tf.LayersModel, dir: string, spec: InputSpec): Promise<void> {
   const target = path.resolve(dir);
-  const suffix = `${process.pid}.${randomBytes(4).toString('hex')}`;
-  const tmp = `${target}.tmp-${suffix}`;
-  await mkdir(tmp, { recursive: true });
+  const { tmp, old } = tempSiblings(target);
   try {
+    await mkdir(path.dirname(target), { recursive: true });
+    await removeStaleTemps(target);
+    await mkdir(tmp);
     await model.save(tf.io.withSaveHandler(async (artifacts) => {
       const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0));
       const json: tf.io.ModelJSON = {
@@ -37,7 +38,6 @@ export async function saveTrainedModel(model: tf.LayersModel, dir: string, spec:
     }));
     await writeFile(sidecarPath(path.join(tmp, MODEL_JSON)), JSON.stringify(specToOverrides(spec), null, 2) + '\n');
     // Swap folders: move an old model aside, move the new one in, then drop the old one.
-    const old = `${target}.old-${suffix}`;
     const hadOld = await rename(target, old).then(() => true, (e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') return false;
       throw e;

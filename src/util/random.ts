@@ -1,6 +1,21 @@
+import { LineageError } from '../errors.js';
+
+/** Largest seed a Random takes as given: its state is 32 bits, so larger seeds would wrap around. */
+export const MAX_SEED = 2 ** 32 - 1;
+
+/** `seed` when it is a whole number in 0..MAX_SEED; else a LineageError naming `what` (e.g. '--seed'). */
+export function checkSeed(seed: number, what = 'seed'): number {
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    throw new LineageError(`${what} must be a whole number from 0 to ${MAX_SEED} (2^32 − 1), got ${seed}`,
+      'seeds are 32-bit: a larger one would silently act as a different seed than the one recorded');
+  }
+  return seed;
+}
+
 /**
  * Seeded pseudo-random numbers (mulberry32). Every random choice in Lineage goes through one of
- * these so that the same command with the same seed gives the same numbers.
+ * these so that the same command with the same seed gives the same numbers. User seeds are checked
+ * with checkSeed; seeds derived from them (seed × 1000 + k) may exceed MAX_SEED and keep their low 32 bits.
  */
 export class Random {
   private state: number;

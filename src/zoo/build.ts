@@ -2,6 +2,7 @@ import { access, mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LineageError, errorMessage } from '../errors.js';
 import type { ProgressFn } from '../fingerprints/types.js';
+import { checkSeed } from '../util/random.js';
 import { readZooManifest, resolveZooPath, writeZooManifest, ZOO_FORMAT_VERSION, ZOO_MANIFEST } from './manifest.js';
 import type { ZooManifest, ZooModel } from './manifest.js';
 import type { ZooBuildContext, ZooMeasurements, ZooModelPlan, ZooPreset } from './preset.js';
@@ -40,7 +41,7 @@ export async function buildZoo(dir: string, preset: ZooPreset, options: BuildZoo
   const previous = await previousManifest(root, preset);
   const ctx: ZooBuildContext = {
     dir: root,
-    seed: options.seed ?? 1,
+    seed: checkSeed(options.seed ?? 1),
     ...(options.data !== undefined ? { data: resolve(options.data) } : {}),
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.jobRunner ? { jobRunner: options.jobRunner } : {}),

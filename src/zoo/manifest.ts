@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, join } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { LineageError, errorMessage } from '../errors.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 
@@ -76,9 +76,19 @@ export async function writeZooManifest(zoo: string, manifest: ZooManifest): Prom
   await writeFileAtomic(join(zoo, ZOO_MANIFEST), JSON.stringify(manifest, null, 2));
 }
 
-/** Where a zoo model (or the zoo's data) lives, as a path or source `loadModel` understands. */
+/**
+ * Where a zoo model (or the zoo's data) lives, as a path or source `loadModel` understands. A
+ * relative path must stay inside the zoo folder (a manifest copied from elsewhere cannot reach out
+ * with `../`); absolute paths are the zoo owner's explicit choice (e.g. a shared dataset) and kept.
+ */
 export function resolveZooPath(zoo: string, path: string): string {
-  return path.startsWith('builtin:') || isAbsolute(path) ? path : join(zoo, path);
+  if (path.startsWith('builtin:') || isAbsolute(path)) return path;
+  const rel = relative(resolve(zoo), resolve(zoo, path));
+  if (rel === '..' || rel.startsWith(`..${sep}`)) {
+    throw new LineageError(`zoo manifest ${join(zoo, ZOO_MANIFEST)} names "${path}", which leads outside the zoo folder`,
+      'keep every model of a zoo inside its folder, or name it by an absolute path');
+  }
+  return join(zoo, path);
 }
 
 export const zooVictim = (m: ZooManifest): ZooModel => m.models.find((x) => x.role === 'victim')!;

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { LineageError } from '../../errors.js';
+import { removeStaleTemps, tempSiblings } from '../../util/atomic-write.js';
 
 /**
  * Write a model directory (file name → contents) so that readers never see half of it: fill a
@@ -9,9 +9,8 @@ import { LineageError } from '../../errors.js';
  * is itself a model directory (holds `marker`), so a mistyped path never wipes unrelated files.
  */
 export async function writeModelDirectory(dir: string, files: ReadonlyMap<string, string | Uint8Array>, marker = 'model.json'): Promise<void> {
-  const suffix = `${process.pid}.${randomBytes(4).toString('hex')}`;
-  const tmp = join(dirname(dir), `.${basename(dir)}.${suffix}.tmp`);
-  const old = join(dirname(dir), `.${basename(dir)}.${suffix}.old`);
+  await removeStaleTemps(dir);
+  const { tmp, old } = tempSiblings(dir);
   const existing = await exists(dir);
   if (existing && !(await exists(join(dir, marker)))) {
     throw new LineageError(`${dir} exists and is not a model directory`, 'choose a new output path, or remove that directory');

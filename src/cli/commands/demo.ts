@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { num, table } from '../format.js';
-import { intOption } from '../parse.js';
+import { intOption, seedOption } from '../parse.js';
 import { ProgressBars } from '../progress.js';
 
 export function demoCommand(): Command {
@@ -19,7 +19,7 @@ export function demoCommand(): Command {
         outDir: flags.out,
         data: flags.data,
         samples: intOption(flags.samples, '--samples'),
-        seed: intOption(flags.seed, '--seed'),
+        seed: seedOption(flags.seed),
         onProgress: bars.report,
         log: flags.json ? undefined : (line) => console.log(line),
       });

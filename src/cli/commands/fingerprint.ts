@@ -4,7 +4,7 @@ import type { AnyFingerprint, MethodName } from '../../fingerprints/types.js';
 import type { Kernel } from '../../stats/correlation.js';
 import { num } from '../format.js';
 import { addModelOptions, modelOptionsFrom } from '../model-options.js';
-import { intOption } from '../parse.js';
+import { intOption, seedOption } from '../parse.js';
 
 /** Commander options that apply to the SAC methods only; passed on only when given, so that a peer method can refuse them. */
 const SAC_ONLY = ['kernel', 'severity', 'transpose', 'labelOnly', 'allowDegenerate'] as const;
@@ -41,7 +41,7 @@ export function fingerprintCommand(): Command {
       ...(flags.faceCrop !== undefined ? { faceCrop: flags.faceCrop === true ? true : intOption(flags.faceCrop, '--face-crop') } : {}),
       method: flags.method as MethodName,
       samples: intOption(flags.samples, '--samples'),
-      seed: intOption(flags.seed, '--seed'),
+      seed: seedOption(flags.seed),
       ...(given('kernel') ? { kernel: flags.kernel as Kernel } : {}),
       ...(given('severity') ? { jpegSeverity: intOption(flags.severity, '--severity') } : {}),
       ...(given('transpose') ? { transpose: true } : {}),

@@ -11,6 +11,9 @@ export function serveCommand(): Command {
       .option('--port <n>', 'port (0 = any free port)', '8080')
       .option('--host <host>', 'interface to listen on', '127.0.0.1')
       .option('--labels-only', 'answer with predicted labels only, like an API that hides its scores')
+      .option('--max-body-bytes <n>', 'largest request body accepted (default 67108864 = 64 MiB)')
+      .option('--max-image-pixels <n>', 'largest image accepted, width × height, checked before decoding (default 16777216 = 4096²)')
+      .option('--max-request-pixels <n>', 'largest total of image pixels in one request, checked before decoding (default 67108864 = 4 × 4096²)')
       .option('--defence <spec>', `simulate an API that defends itself, steps applied in the order given, e.g. topk=3,round=2,jpeg=75 — ${DEFENCE_HELP}; seed=N seeds the random ones (default 1)`),
   ).action(async (source: string, flags) => {
     // Loaded here, not at the top: model loading pulls in TF.js and ONNX Runtime, which `lineage --help` does not need.
@@ -18,7 +21,12 @@ export function serveCommand(): Command {
     const defence = flags.defence ? parseDefence(flags.defence as string) : undefined;
     const loaded = await loadModel(source, modelOptionsFrom(flags));
     const model = defence ? applyDefence(loaded, defence) : loaded;
-    const server = await serveModel(model, { port: intOption(flags.port, '--port'), host: flags.host, labelsOnly: Boolean(flags.labelsOnly) });
+    const limit = (flag: string, key: 'maxBodyBytes' | 'maxImagePixels' | 'maxRequestPixels') =>
+      flags[key] !== undefined ? { [key]: intOption(flags[key] as string, flag) } : {};
+    const server = await serveModel(model, {
+      port: intOption(flags.port, '--port'), host: flags.host, labelsOnly: Boolean(flags.labelsOnly),
+      ...limit('--max-body-bytes', 'maxBodyBytes'), ...limit('--max-image-pixels', 'maxImagePixels'), ...limit('--max-request-pixels', 'maxRequestPixels'),
+    });
     console.log(`serving ${source}${defence ? ` behind ${defence.text}` : ''} at ${server.url} (Ctrl-C to stop)`);
     const stop = async () => {
       await server.close();

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import type { WeightOp } from '../../attacks/weights/types.js';
@@ -13,6 +12,7 @@ import { predictAll } from '../../fingerprints/query.js';
 import { BUILTIN_MODELS } from '../../models/builtin.js';
 import { loadModel } from '../../models/load.js';
 import type { Model, Outputs } from '../../models/types.js';
+import { removeStaleTemps, tempSiblings } from '../../util/atomic-write.js';
 import { fidelity } from '../fidelity.js';
 import { resolveZooPath } from '../manifest.js';
 import type { ZooManifest } from '../manifest.js';
@@ -82,7 +82,8 @@ async function faceData(ctx: ZooBuildContext, previous?: ZooManifest['data']): P
     throw new LineageError(`no LFW at ${lfw} and no face photos found in the installed npm packages`, 'pass --data <folder of face images>, or run npm install');
   }
   // One folder per identity (labels for the fingerprint's quality check), filled beside the zoo's data folder, then renamed.
-  const tmp = join(ctx.dir, `.${DATA_DIR}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  await removeStaleTemps(dir);
+  const { tmp } = tempSiblings(dir);
   try {
     for (let i = 0; i < faces.count; i++) {
       const folder = join(tmp, safeName(faces.labels![i]!));
