@@ -7,9 +7,10 @@ import type { ModelOptions } from '../models/load.js';
 import type { Model } from '../models/types.js';
 import type { ThresholdRule } from '../stats/threshold.js';
 import { compareWithFingerprint } from './compare.js';
-import { fitCalibration } from './decision.js';
+import { fitCalibration, NEAR_COPY_FRACTION } from './decision.js';
 import { peerStatistic, scoreSuspect } from './peer-fingerprint.js';
 import type { PeerScore } from './peers/types.js';
+import { degenerateOutputs } from './quality.js';
 import { scoreOf } from './types.js';
 import type { AnyFingerprint, Calibration, Fingerprint, PeerCalibration, PeerFingerprintBundle, ProgressFn, Scores, Statistic } from './types.js';
 
@@ -25,6 +26,11 @@ export interface CalibrateOptions {
   readonly model?: ModelOptions;
   /** Also calibrate on this task's built-in models independent of the victim (see panelModels). */
   readonly panel?: BuiltinPanel;
+  /**
+   * Keep calibration models that score like near-copies of the victim (decision.ts NEAR_COPY_FRACTION),
+   * recorded in `calibration.nearCopies`; normally they are refused, since they make copies pass as independent.
+   */
+  readonly allowNearCopy?: boolean;
   readonly onProgress?: ProgressFn;
 }
 
@@ -47,17 +53,37 @@ export async function calibrate(fp: AnyFingerprint, independent: readonly (Model
     if (options.statistic !== undefined) {
       throw new LineageError(`the statistic '${options.statistic}' applies to SAC fingerprints only; this ${fp.method} fingerprint decides on its method's own statistic`, 'drop --statistic for this bundle');
     }
-    const models = await forEachIndependent(async (model) => ({
-      source: model.source,
-      scores: (await scoreSuspect(fp, model, options.onProgress)).scores,
-    }));
-    return { ...fp, calibration: peerCalibrationFrom(models, options.rule) };
+    const models = await forEachIndependent(async (model) => {
+      const { scores, degenerate } = await scoreSuspect(fp, model, options.onProgress);
+      requireUsable(model.source, degenerate);
+      return { source: model.source, scores };
+    });
+    return { ...fp, calibration: withoutNearCopies(peerCalibrationFrom(models, options.rule), options) };
   }
   const models = await forEachIndependent(async (model) => {
-    const { distance, pearsonDistance } = await compareWithFingerprint(fp, model, options.onProgress);
+    const { distance, pearsonDistance, matrix } = await compareWithFingerprint(fp, model, options.onProgress);
+    requireUsable(model.source, degenerateOutputs(matrix, fp.samples.count, 'its'));
     return { source: model.source, distance, pearsonDistance };
   });
-  return { ...fp, calibration: calibrationFrom(models, options) };
+  return { ...fp, calibration: withoutNearCopies(calibrationFrom(models, options), options) };
+}
+
+/** Refuse a calibration model whose outputs carry no evidence: the check that refuses a degenerate victim. */
+function requireUsable(source: string, degenerate: string | undefined): void {
+  if (degenerate) {
+    throw new LineageError(`calibration model ${source} is unusable: ${degenerate}`, 'check its preprocessing flags (--range, --mean, --std), or leave it out of the calibration');
+  }
+}
+
+/** Refuse near-copies of the victim among the calibration models, unless the owner keeps them knowingly. */
+function withoutNearCopies<C extends { readonly statistic: string; readonly nearCopies?: readonly string[] }>(calibration: C, options: CalibrateOptions): C {
+  const near = calibration.nearCopies ?? [];
+  if (near.length > 0 && !options.allowNearCopy) {
+    throw new LineageError(`calibration model${near.length === 1 ? '' : 's'} ${near.join(', ')} ${near.length === 1 ? 'is a near-copy' : 'are near-copies'} of the victim: `
+      + `below ${NEAR_COPY_FRACTION} × the median ${calibration.statistic} of the other calibration models, closer to the victim than independent models are and as close as derived ones`,
+    'leave it out (a copy of the victim among the independent models makes real copies pass as independent), or pass --allow-near-copy to keep it anyway');
+  }
+  return calibration;
 }
 
 /**

@@ -6,7 +6,7 @@ import type { ModelOptions } from '../models/load.js';
 import type { Model } from '../models/types.js';
 import type { Kernel } from '../stats/correlation.js';
 import { LINEAGE_VERSION } from '../version.js';
-import { assessQuality, isDegenerate } from './quality.js';
+import { assessQuality, refusalOf } from './quality.js';
 import { predictAll } from './query.js';
 import { sacMatrix } from './representation.js';
 import { jpegSamples } from './samples/sac-jc.js';
@@ -119,9 +119,10 @@ async function sacFingerprint(victim: Model, pool: ImageSet, origin: string, par
   const chosen = await chooseSamples(pool, victim, params, options.onProgress);
   const outputs = await predictAll(victim, chosen.images, options.onProgress, 'querying the victim');
   const matrix = sacMatrix(outputs, params.kernel, params.outputMode);
-  const quality = assessQuality(matrix, chosen.images.count, params.kernel, chosen.labels);
-  if (isDegenerate(quality) && !options.allowDegenerate) {
-    throw new LineageError(`refusing to make a fingerprint of ${victim.source}: ${quality.warnings[0]}`, 'fix the preprocessing flags, or pass --allow-degenerate to keep it anyway');
+  const quality = assessQuality(matrix, chosen.images.count, params.kernel, chosen.labels, chosen.images);
+  const refusal = refusalOf(quality);
+  if (refusal && !options.allowDegenerate) {
+    throw new LineageError(`refusing to make a fingerprint of ${victim.source}: ${refusal}`, 'fix the preprocessing flags or the data, or pass --allow-degenerate to keep it anyway');
   }
   const { height, width, channels, count } = chosen.images;
   return {

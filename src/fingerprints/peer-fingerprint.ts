@@ -5,7 +5,9 @@ import { LINEAGE_VERSION } from '../version.js';
 import { PEER_METHODS, peerStatistics, peerVictimProblem, scorePeer } from './peers/methods.js';
 import type { PeerBuildOptions, PeerStatistic } from './peers/methods.js';
 import type { PeerFingerprint, PeerMethodName, PeerScore } from './peers/types.js';
+import { degenerateOutputs } from './quality.js';
 import { predictAll } from './query.js';
+import { sacMatrix } from './representation.js';
 import type { PeerFingerprintBundle, ProgressFn } from './types.js';
 
 /**
@@ -43,11 +45,15 @@ export async function peerFingerprint(
   };
 }
 
-/** Query `suspect` on the fingerprint's inputs and score it with the fingerprint's own method. */
-export async function scoreSuspect(fp: PeerFingerprint, suspect: Model, onProgress?: ProgressFn): Promise<{ scores: PeerScore[]; queries: number }> {
+/**
+ * Query `suspect` on the fingerprint's inputs and score it with the fingerprint's own method.
+ * `degenerate` says why its outputs carry no evidence (nearly the same for every input: quality.ts).
+ */
+export async function scoreSuspect(fp: PeerFingerprint, suspect: Model, onProgress?: ProgressFn): Promise<{ scores: PeerScore[]; queries: number; degenerate?: string }> {
   const before = suspect.queries;
   const outputs = await predictAll(suspect, fp.inputs, onProgress, `querying ${suspect.source}`);
-  return { scores: scorePeer(fp, outputs), queries: suspect.queries - before };
+  const degenerate = degenerateOutputs(sacMatrix(outputs, 'cosine', 'raw'), outputs.rows, 'its');
+  return { scores: scorePeer(fp, outputs), queries: suspect.queries - before, ...(degenerate ? { degenerate } : {}) };
 }
 
 /** The statistic `name` (lower = stolen) of a model's scores; without a name, the method's decision statistic (the first). */

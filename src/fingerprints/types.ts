@@ -58,6 +58,8 @@ export interface FingerprintQuality {
   readonly spread: { mean: number; sd: number; min: number; max: number };
   /** Same- vs different-label separation of the victim's outputs on the samples (AUC), when labels allow. */
   readonly sameDifferentAuc?: number;
+  /** Samples without image content: near-constant ones, and byte-for-byte duplicates of an earlier one (quality.ts). */
+  readonly content?: { readonly samples: number; readonly nearConstant: number; readonly duplicates: number };
   readonly warnings: readonly string[];
 }
 
@@ -121,6 +123,8 @@ export interface CalibrationOf<S extends string, M> {
   readonly statistic: S;
   readonly fit: ThresholdFit;
   readonly models: readonly (M & { readonly source: string })[];
+  /** Models kept although closer to the victim than the near-copy rule allows (decision.ts), by source; only with allowNearCopy. */
+  readonly nearCopies?: readonly string[];
 }
 
 /** A SAC calibration: both statistics of every independent model, the threshold on one of them. */
@@ -185,6 +189,8 @@ export interface SuspectResult extends Scores {
    */
   readonly pValue?: PValues;
   readonly queries: number;
+  /** Why the verdict is `inconclusive` although the bundle is calibrated (e.g. the suspect's outputs are degenerate). */
+  readonly reason?: string;
   /** The suspect's outputs on the samples, kept for reports. */
   readonly matrix: Float64Array;
 }
@@ -202,9 +208,24 @@ export interface PeerSuspectResult {
   readonly verdict: Verdict;
   readonly pValue?: PValues;
   readonly queries: number;
+  /** Why the verdict is `inconclusive` although the bundle is calibrated. */
+  readonly reason?: string;
 }
 
 export type AnySuspectResult = SuspectResult | PeerSuspectResult;
+
+/**
+ * A suspect that could not be judged (unreadable file, unreachable URL, wrong output shape,
+ * non-finite outputs): `verify` gives it this row and goes on with the other suspects.
+ */
+export interface SuspectFailure {
+  readonly source: string;
+  readonly verdict: 'error';
+  /** What went wrong, naming the suspect. */
+  readonly error: string;
+  /** What the user can do about it, when known. */
+  readonly hint?: string;
+}
 
 /** Progress of a long step, for progress bars. */
 export interface Progress {

@@ -1,13 +1,15 @@
+import { errorMessage, isLineageError, LineageError } from '../errors.js';
 import type { ModelOptions } from '../models/load.js';
 import type { Model } from '../models/types.js';
-import { forEachModel } from './calibrate.js';
+import { withModel } from './calibrate.js';
 import { compareWithFingerprint } from './compare.js';
 import type { Comparison } from './compare.js';
-import { judge } from './decision.js';
+import { checkCalibration, judge } from './decision.js';
 import { peerStatistic, scoreSuspect } from './peer-fingerprint.js';
 import type { PeerScore } from './peers/types.js';
-import { scoreOf } from './types.js';
-import type { AnyFingerprint, AnySuspectResult, Calibration, Fingerprint, PeerFingerprintBundle, PeerSuspectResult, ProgressFn, SuspectResult } from './types.js';
+import { degenerateOutputs } from './quality.js';
+import { scoreOf, STATISTICS } from './types.js';
+import type { AnyFingerprint, AnySuspectResult, Calibration, Fingerprint, PeerFingerprintBundle, PeerSuspectResult, ProgressFn, SuspectFailure, SuspectResult } from './types.js';
 
 export interface VerifyOptions {
   readonly model?: ModelOptions;
@@ -17,29 +19,68 @@ export interface VerifyOptions {
 /**
  * Compare each suspect with the fingerprint. With a calibration the verdict is `stolen` when the
  * calibrated statistic is at or below the threshold, else `independent`, with p-values against the
- * independent models; without one the verdict is `inconclusive` (a score alone proves nothing).
+ * independent models; without one the verdict is `inconclusive` (a score alone proves nothing), and
+ * so it is, with a `reason`, for a suspect whose outputs are degenerate (quality.ts).
+ *
+ * Every suspect gets its own result, in order: one that cannot be judged (unreadable file,
+ * unreachable URL, wrong output shape, non-finite outputs) gets a SuspectFailure (`verdict: 'error'`
+ * and the `error` message) while the others are still judged. A calibration that does not follow
+ * from its own scores (decision.ts checkCalibration) is refused before any suspect is queried.
  */
-export function verify(fp: Fingerprint, suspects: readonly (Model | string)[], options?: VerifyOptions): Promise<SuspectResult[]>;
-export function verify(fp: PeerFingerprintBundle, suspects: readonly (Model | string)[], options?: VerifyOptions): Promise<PeerSuspectResult[]>;
-export function verify(fp: AnyFingerprint, suspects: readonly (Model | string)[], options?: VerifyOptions): Promise<AnySuspectResult[]>;
-export function verify(fp: AnyFingerprint, suspects: readonly (Model | string)[], options: VerifyOptions = {}): Promise<AnySuspectResult[]> {
-  return forEachModel(suspects, options.model, async (model): Promise<AnySuspectResult> => fp.kind === 'peer'
-    ? decidePeer(fp, model.source, await scoreSuspect(fp, model, options.onProgress))
-    : decide(model.source, await compareWithFingerprint(fp, model, options.onProgress), fp.calibration));
+export function verify(fp: Fingerprint, suspects: readonly (Model | string)[], options?: VerifyOptions): Promise<(SuspectResult | SuspectFailure)[]>;
+export function verify(fp: PeerFingerprintBundle, suspects: readonly (Model | string)[], options?: VerifyOptions): Promise<(PeerSuspectResult | SuspectFailure)[]>;
+export function verify(fp: AnyFingerprint, suspects: readonly (Model | string)[], options?: VerifyOptions): Promise<(AnySuspectResult | SuspectFailure)[]>;
+export async function verify(fp: AnyFingerprint, suspects: readonly (Model | string)[], options: VerifyOptions = {}): Promise<(AnySuspectResult | SuspectFailure)[]> {
+  checkFingerprintCalibration(fp);
+  const results: (AnySuspectResult | SuspectFailure)[] = [];
+  for (const suspect of suspects) {
+    try {
+      results.push(await withModel(suspect, options.model, async (model): Promise<AnySuspectResult> => fp.kind === 'peer'
+        ? decidePeer(fp, model.source, await scoreSuspect(fp, model, options.onProgress))
+        : decide(model.source, await compareWithFingerprint(fp, model, options.onProgress), fp.calibration)));
+    } catch (e) {
+      const source = typeof suspect === 'string' ? suspect : suspect.source;
+      const message = errorMessage(e);
+      results.push({
+        source,
+        verdict: 'error',
+        error: message.includes(source) ? message : `${source}: ${message}`,
+        ...(isLineageError(e) && e.hint ? { hint: e.hint } : {}),
+      });
+    }
+  }
+  return results;
 }
 
-/** The verdict and p-values for one SAC comparison under a calibration (or none). */
+/** Refuse a bundle whose calibration was edited: its threshold must follow from its stored scores and rule. */
+function checkFingerprintCalibration(fp: AnyFingerprint): void {
+  if (fp.kind === 'peer') {
+    const cal = fp.calibration;
+    if (cal) checkCalibration(cal, (m) => peerStatistic(m.scores, cal.statistic).value);
+    return;
+  }
+  const cal = fp.calibration;
+  if (!cal) return;
+  if (!STATISTICS.includes(cal.statistic)) {
+    throw new LineageError(`the bundle's calibration decides on '${cal.statistic}', which is not a statistic (${STATISTICS.join(', ')})`,
+      'do not use this bundle as evidence: its calibration was edited or damaged; re-run `lineage calibrate` on the original fingerprint');
+  }
+  checkCalibration(cal, (m) => scoreOf(m, cal.statistic));
+}
+
+/** The verdict and p-values for one SAC comparison under a calibration (or none); `inconclusive` with a reason for degenerate outputs. */
 export function decide(source: string, c: Comparison, cal: Calibration | undefined): SuspectResult {
   const base = { source, distance: c.distance, pearsonDistance: c.pearsonDistance, queries: c.queries, matrix: c.matrix };
-  if (!cal) return { ...base, verdict: 'inconclusive' };
+  const degenerate = degenerateOutputs(c.matrix, Math.round(Math.sqrt(c.matrix.length)), 'its');
+  if (!cal || degenerate) return { ...base, ...(cal ? { statistic: cal.statistic, threshold: cal.fit.threshold } : {}), verdict: 'inconclusive', ...(degenerate ? { reason: degenerate } : {}) };
   return { ...base, ...judge(scoreOf(c, cal.statistic), cal, (m) => scoreOf(m, cal.statistic)) };
 }
 
-/** The verdict and p-values for one suspect's peer scores under the fingerprint's calibration (or none). */
-export function decidePeer(fp: PeerFingerprintBundle, source: string, scored: { readonly scores: readonly PeerScore[]; readonly queries: number }): PeerSuspectResult {
+/** The verdict and p-values for one suspect's peer scores under the fingerprint's calibration (or none); `inconclusive` with a reason for degenerate outputs. */
+export function decidePeer(fp: PeerFingerprintBundle, source: string, scored: { readonly scores: readonly PeerScore[]; readonly queries: number; readonly degenerate?: string }): PeerSuspectResult {
   const cal = fp.calibration;
   const { name, value } = peerStatistic(scored.scores, cal?.statistic);
   const base = { source, method: fp.method, scores: scored.scores, statistic: name, value, queries: scored.queries };
-  if (!cal) return { ...base, verdict: 'inconclusive' };
+  if (!cal || scored.degenerate) return { ...base, ...(cal ? { threshold: cal.fit.threshold } : {}), verdict: 'inconclusive', ...(scored.degenerate ? { reason: scored.degenerate } : {}) };
   return { ...base, ...judge(value, cal, (m) => peerStatistic(m.scores, cal.statistic).value) };
 }

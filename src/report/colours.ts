@@ -3,6 +3,7 @@ export const CATEGORY_COLOURS: Readonly<Record<string, string>> = {
   stolen: '#c62828',
   independent: '#2e7d32',
   inconclusive: '#ef8f00',
+  error: '#6a1b9a',
   calibration: '#8c959f',
 };
 

@@ -1,12 +1,13 @@
 import { DEFAULT_STATISTIC } from '../fingerprints/calibrate.js';
 import { peerStatistic } from '../fingerprints/peer-fingerprint.js';
-import type { AnyFingerprint, AnySuspectResult, Fingerprint, PeerFingerprintBundle, PeerSuspectResult, SuspectResult } from '../fingerprints/types.js';
+import type { AnyFingerprint, AnySuspectResult, Fingerprint, PeerFingerprintBundle, PeerSuspectResult, SuspectFailure, SuspectResult } from '../fingerprints/types.js';
 import { renderVerifyReport } from './verify-report.js';
 import type { PeerVerifyReport, ReportMatrix, SacVerifyReport, VerifyReport } from './verify-report.js';
 import { writeReport } from './write-report.js';
 
 type Grouped<T> = T & { readonly group?: string };
-type ReportedSuspect = Grouped<SuspectResult>;
+type ReportedSuspect = Grouped<SuspectResult | SuspectFailure>;
+type ReportedPeerSuspect = Grouped<PeerSuspectResult | SuspectFailure>;
 
 /**
  * The report of one verification. SAC: the victim's matrix beside the first suspect of each verdict
@@ -14,18 +15,18 @@ type ReportedSuspect = Grouped<SuspectResult>;
  * have no matrices: their report shows the scores table and the decision statistic only.
  */
 export function verifyReportFrom(fp: Fingerprint, results: readonly ReportedSuspect[], title?: string): VerifyReport;
-export function verifyReportFrom(fp: PeerFingerprintBundle, results: readonly Grouped<PeerSuspectResult>[], title?: string): VerifyReport;
-export function verifyReportFrom(fp: AnyFingerprint, results: readonly Grouped<AnySuspectResult>[], title?: string): VerifyReport;
-export function verifyReportFrom(fp: AnyFingerprint, results: readonly Grouped<AnySuspectResult>[], title = 'Lineage verification report'): VerifyReport {
+export function verifyReportFrom(fp: PeerFingerprintBundle, results: readonly ReportedPeerSuspect[], title?: string): VerifyReport;
+export function verifyReportFrom(fp: AnyFingerprint, results: readonly Grouped<AnySuspectResult | SuspectFailure>[], title?: string): VerifyReport;
+export function verifyReportFrom(fp: AnyFingerprint, results: readonly Grouped<AnySuspectResult | SuspectFailure>[], title = 'Lineage verification report'): VerifyReport {
   // The overloads pair a fingerprint with the results `verify` gave for it.
-  return fp.kind === 'peer' ? peerReport(fp, results as readonly Grouped<PeerSuspectResult>[], title) : sacReport(fp, results as readonly ReportedSuspect[], title);
+  return fp.kind === 'peer' ? peerReport(fp, results as readonly ReportedPeerSuspect[], title) : sacReport(fp, results as readonly ReportedSuspect[], title);
 }
 
 function sacReport(fp: Fingerprint, results: readonly ReportedSuspect[], title: string): SacVerifyReport {
   const { manifest: m, calibration } = fp;
   const n = fp.samples.count;
-  const firstOfVerdict = new Map<string, ReportedSuspect>();
-  for (const r of results) if (!firstOfVerdict.has(r.verdict)) firstOfVerdict.set(r.verdict, r);
+  const firstOfVerdict = new Map<string, Grouped<SuspectResult>>();
+  for (const r of results) if (r.verdict !== 'error' && !firstOfVerdict.has(r.verdict)) firstOfVerdict.set(r.verdict, r);
   const shown = [...firstOfVerdict.values()];
   const matrices: ReportMatrix[] = [
     { label: `victim: ${m.victim.source}`, n, data: fp.victimMatrix },
@@ -37,7 +38,11 @@ function sacReport(fp: Fingerprint, results: readonly ReportedSuspect[], title: 
     method: m.params.method,
     params: { ...m.params, samplesFrom: m.samples.origin, sampleSize: `${m.samples.width}×${m.samples.height}` },
     victim: { source: m.victim.source, spec: m.victim.spec },
-    suspects: results.map(({ matrix: _matrix, ...r }) => r),
+    suspects: results.map((r) => {
+      if (r.verdict === 'error') return r;
+      const { matrix: _matrix, ...rest } = r;
+      return rest;
+    }),
     statistic: calibration?.statistic ?? DEFAULT_STATISTIC,
     ...(calibration ? { threshold: calibration.fit.threshold, calibration: calibration.models } : {}),
     matrices,
@@ -45,9 +50,9 @@ function sacReport(fp: Fingerprint, results: readonly ReportedSuspect[], title: 
   };
 }
 
-function peerReport(fp: PeerFingerprintBundle, results: readonly Grouped<PeerSuspectResult>[], title: string): PeerVerifyReport {
+function peerReport(fp: PeerFingerprintBundle, results: readonly ReportedPeerSuspect[], title: string): PeerVerifyReport {
   const { manifest: m, calibration } = fp;
-  const statistic = calibration?.statistic ?? results[0]?.statistic ?? '';
+  const statistic = calibration?.statistic ?? results.find((r): r is Grouped<PeerSuspectResult> => r.verdict !== 'error')?.statistic ?? '';
   return {
     kind: 'peer',
     title,
@@ -75,8 +80,8 @@ function peerReport(fp: PeerFingerprintBundle, results: readonly Grouped<PeerSus
 }
 
 export function writeVerifyReport(path: string, fp: Fingerprint, results: readonly ReportedSuspect[], title?: string): Promise<void>;
-export function writeVerifyReport(path: string, fp: PeerFingerprintBundle, results: readonly Grouped<PeerSuspectResult>[], title?: string): Promise<void>;
-export function writeVerifyReport(path: string, fp: AnyFingerprint, results: readonly Grouped<AnySuspectResult>[], title?: string): Promise<void>;
-export async function writeVerifyReport(path: string, fp: AnyFingerprint, results: readonly Grouped<AnySuspectResult>[], title?: string): Promise<void> {
+export function writeVerifyReport(path: string, fp: PeerFingerprintBundle, results: readonly ReportedPeerSuspect[], title?: string): Promise<void>;
+export function writeVerifyReport(path: string, fp: AnyFingerprint, results: readonly Grouped<AnySuspectResult | SuspectFailure>[], title?: string): Promise<void>;
+export async function writeVerifyReport(path: string, fp: AnyFingerprint, results: readonly Grouped<AnySuspectResult | SuspectFailure>[], title?: string): Promise<void> {
   await writeReport(path, await renderVerifyReport(verifyReportFrom(fp, results, title)));
 }

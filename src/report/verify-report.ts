@@ -13,7 +13,19 @@ interface SuspectCommon {
   readonly pValue?: PValues;
   readonly queries: number;
   readonly group?: string;
+  /** Why the verdict is inconclusive (e.g. degenerate outputs). */
+  readonly reason?: string;
 }
+
+/** A suspect that could not be judged (a fingerprints SuspectFailure fits as is): a row with its error, no scores. */
+export interface ReportFailure {
+  readonly source: string;
+  readonly verdict: 'error';
+  readonly error: string;
+  readonly group?: string;
+}
+
+const isFailure = (s: { readonly verdict: string }): s is ReportFailure => s.verdict === 'error';
 
 /** One suspect verified with a SAC fingerprint (a fingerprints SuspectResult fits as is). */
 export interface ReportSuspect extends SuspectCommon, Scores {}
@@ -44,7 +56,7 @@ interface ReportCommon {
 /** Everything a verification report with a SAC fingerprint shows. */
 export interface SacVerifyReport extends ReportCommon {
   readonly kind?: 'sac';
-  readonly suspects: readonly ReportSuspect[];
+  readonly suspects: readonly (ReportSuspect | ReportFailure)[];
   /** The statistic the threshold applies to and the verdicts were decided on. */
   readonly statistic: Statistic;
   /** Independent models the threshold was fitted on, with their scores. */
@@ -54,7 +66,7 @@ export interface SacVerifyReport extends ReportCommon {
 /** Everything a verification report with a peer fingerprint shows: scores, no correlation matrices. */
 export interface PeerVerifyReport extends ReportCommon {
   readonly kind: 'peer';
-  readonly suspects: readonly PeerReportSuspect[];
+  readonly suspects: readonly (PeerReportSuspect | ReportFailure)[];
   /** The method's decision statistic (lower = stolen). */
   readonly statistic: string;
   readonly calibration?: readonly { readonly source: string; readonly scores: readonly PeerScore[]; readonly value: number }[];
@@ -78,20 +90,22 @@ interface ScoreView {
   readonly statisticName: string;
   /** HTML. */
   readonly note: string;
-  readonly suspects: readonly { readonly suspect: SuspectCommon; readonly values: readonly number[]; readonly decision: number }[];
+  /** Failures have no values (NaN) and no decision. */
+  readonly suspects: readonly { readonly suspect: SuspectCommon | ReportFailure; readonly values: readonly number[]; readonly decision: number }[];
   readonly calibration: readonly { readonly source: string; readonly values: readonly number[]; readonly decision: number }[];
 }
 
 function scoreView(r: VerifyReport): ScoreView {
   if (r.kind === 'peer') {
-    const named = r.suspects[0]?.scores ?? r.calibration?.[0]?.scores ?? [];
+    const named = r.suspects.find((s): s is PeerReportSuspect => !isFailure(s))?.scores ?? r.calibration?.[0]?.scores ?? [];
     const values = (scores: readonly PeerScore[]) => scores.map((s) => s.value);
+    const none = named.map(() => NaN);
     return {
       columns: named.map((s) => `${s.name} (${s.stolenWhen} ⇒ stolen)`),
       statisticName: r.statistic,
       note: `${escapeHtml(r.method)} scores the suspect's outputs on the fingerprint's query inputs; the decision statistic is `
         + `${escapeHtml(r.statistic)} (lower ⇒ stolen). A peer fingerprint has no correlation matrices, so none are shown.`,
-      suspects: r.suspects.map((s) => ({ suspect: s, values: values(s.scores), decision: s.value })),
+      suspects: r.suspects.map((s) => (isFailure(s) ? { suspect: s, values: none, decision: NaN } : { suspect: s, values: values(s.scores), decision: s.value })),
       calibration: (r.calibration ?? []).map((c) => ({ source: c.source, values: values(c.scores), decision: c.value })),
     };
   }
@@ -100,12 +114,12 @@ function scoreView(r: VerifyReport): ScoreView {
     columns: [STATISTIC_NAME.distance, STATISTIC_NAME.pearson],
     statisticName: STATISTIC_NAME[r.statistic],
     note: STATISTIC_NOTE[r.statistic],
-    suspects: r.suspects.map((s) => ({ suspect: s, values: both(s), decision: scoreOf(s, r.statistic) })),
+    suspects: r.suspects.map((s) => (isFailure(s) ? { suspect: s, values: [NaN, NaN], decision: NaN } : { suspect: s, values: both(s), decision: scoreOf(s, r.statistic) })),
     calibration: (r.calibration ?? []).map((c) => ({ source: c.source, values: both(c), decision: scoreOf(c, r.statistic) })),
   };
 }
 
-const VERDICTS: readonly Verdict[] = ['stolen', 'inconclusive', 'independent'];
+const VERDICTS: readonly (Verdict | 'error')[] = ['stolen', 'inconclusive', 'independent', 'error'];
 
 /** The report as one self-contained HTML page: inline CSS and SVG charts, no scripts, no network. */
 export async function renderVerifyReport(r: VerifyReport): Promise<string> {
@@ -135,23 +149,27 @@ function summary(r: VerifyReport, view: ScoreView): string {
 
 function suspectTable(view: ScoreView): string {
   const hasGroups = view.suspects.some(({ suspect }) => suspect.group !== undefined);
-  const header = ['Suspect', ...(hasGroups ? ['Group'] : []), ...view.columns, 'p (t-test)', 'p (rank)', 'Queries', 'Verdict'];
+  const noteOf = (s: SuspectCommon | ReportFailure) => (isFailure(s) ? s.error : s.reason);
+  const hasNotes = view.suspects.some(({ suspect }) => noteOf(suspect) !== undefined);
+  const header = ['Suspect', ...(hasGroups ? ['Group'] : []), ...view.columns, 'p (t-test)', 'p (rank)', 'Queries', 'Verdict', ...(hasNotes ? ['Why'] : [])];
   const rows = view.suspects.map(({ suspect: s, values }) => [
     `<code>${escapeHtml(s.source)}</code>`,
     ...(hasGroups ? [escapeHtml(s.group ?? '')] : []),
     ...values.map(formatNumber),
-    formatNumber(s.pValue?.t),
-    formatNumber(s.pValue?.rank),
-    String(s.queries),
+    formatNumber(isFailure(s) ? undefined : s.pValue?.t),
+    formatNumber(isFailure(s) ? undefined : s.pValue?.rank),
+    isFailure(s) ? '—' : String(s.queries),
     badge(s.verdict),
+    ...(hasNotes ? [escapeHtml(noteOf(s) ?? '')] : []),
   ]);
   const first = hasGroups ? 2 : 1;
   return htmlTable(header, rows, { numeric: Array.from({ length: view.columns.length + 3 }, (_, k) => first + k) });
 }
 
 function distanceChart(view: ScoreView, threshold: number | undefined): Promise<string> {
-  const labels = shortLabels(view.suspects.map(({ suspect }) => suspect.source));
-  const groups: DistanceGroup[] = view.suspects.map(({ suspect, decision }, k) => ({ name: labels[k]!, distances: [decision], category: suspect.verdict }));
+  const judged = view.suspects.filter(({ suspect }) => !isFailure(suspect));
+  const labels = shortLabels(judged.map(({ suspect }) => suspect.source));
+  const groups: DistanceGroup[] = judged.map(({ suspect, decision }, k) => ({ name: labels[k]!, distances: [decision], category: suspect.verdict }));
   if (view.calibration.length > 0) {
     groups.push({ name: 'calibration models', distances: view.calibration.map((c) => c.decision), category: 'calibration' });
   }

@@ -3,6 +3,7 @@ import { STATISTICS } from '../../fingerprints/types.js';
 import { BUILTIN_PANELS } from '../../models/builtin.js';
 import type { BuiltinPanel } from '../../models/builtin.js';
 import type { AnyFingerprint, Statistic } from '../../fingerprints/types.js';
+import { NEAR_COPY_FRACTION } from '../../fingerprints/decision.js';
 import { parseThresholdRule } from '../../stats/threshold.js';
 import { num, table } from '../format.js';
 import { addModelOptions, modelOptionsFrom } from '../model-options.js';
@@ -18,6 +19,8 @@ export function calibrateCommand(): Command {
       .addOption(new Option('--statistic <name>', 'SAC bundles: decide on pearson (1 − Pearson r of the matrices, scale-free; the default) or distance '
         + '(mean |ΔC|, the papers\' statistic). Peer bundles decide on their method\'s own statistic').choices(STATISTICS))
       .option('--rule <rule>', "threshold rule: 'default', 'quantile:0.01' or 'sigma:3'", 'default')
+      .option('--allow-near-copy', 'keep (with a warning, recorded in the bundle) a model that scores like a near-copy of the victim: '
+        + `below ${NEAR_COPY_FRACTION} × the median of the other calibration models (normally refused: it lowers the threshold until copies pass)`)
       .option('--out <bundle>', 'write the calibrated bundle here instead of updating <bundle> in place')
       .option('--json', 'print JSON'),
   ).action(async (bundle: string, independent: string[], flags) => {
@@ -32,6 +35,7 @@ export function calibrateCommand(): Command {
       rule,
       ...(flags.statistic ? { statistic: flags.statistic as Statistic } : {}),
       ...(flags.panel ? { panel: flags.panel as BuiltinPanel } : {}),
+      ...(flags.allowNearCopy ? { allowNearCopy: true } : {}),
       model: modelOptionsFrom(flags),
       onProgress: bars.report,
     });
@@ -39,6 +43,10 @@ export function calibrateCommand(): Command {
     const out: string = flags.out ?? bundle;
     await saveFingerprint(out, fp);
     const cal = fp.calibration!;
+    if (cal.nearCopies) {
+      console.error(`warning: kept near-copies of the victim as independent (--allow-near-copy): ${cal.nearCopies.join(', ')}; `
+        + 'the threshold is lower than independent models justify, so real copies may pass as independent (verify repeats this warning)');
+    }
     if (flags.json) {
       console.log(JSON.stringify({ bundle: out, ...cal }, null, 2));
       return;

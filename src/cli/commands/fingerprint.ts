@@ -25,7 +25,7 @@ export function fingerprintCommand(): Command {
       .option('--severity <1-5>', 'SAC-JC: JPEG severity, quality 25/18/15/10/7 (default 1)')
       .option('--transpose', 'SAC-m: store samples transposed (H↔W) like the reference code')
       .option('--label-only', 'SAC: compare predicted labels only (for suspects whose API returns a class)')
-      .option('--allow-degenerate', "SAC: keep a fingerprint even if the victim's outputs barely differ between samples")
+      .option('--allow-degenerate', "SAC: keep a fingerprint even if the victim's outputs barely differ between samples, or many samples carry no image content")
       .option('--json', 'print a JSON summary'),
   );
   return command.action(async (victim: string, flags) => {
