@@ -324,6 +324,22 @@ describe('files: outputs, temp files, seeds', () => {
     assert.equal(await readFile(join(models, 'victim', 'model.json'), 'utf8'), 'the previous victim');
   });
 
+  test('an output under a folder that cannot be made fails at once with the OS reason (Node\'s recursive mkdir would hang)', { timeout: 10_000 }, async () => {
+    await assert.rejects(writeFileAtomic('/proc/no-such-folder/out.json', 'x'), lineageError(/cannot write \/proc\/no-such-folder\/out\.json: ENOENT/));
+  });
+
+  test('raw OS errors become clear errors: zoo/demo --out naming a file, serve --port out of range, a malformed URL', { timeout: 60_000 }, async () => {
+    await mkdir(files(), { recursive: true });
+    const file = join(files(), 'plain-file');
+    await writeFile(file, '');
+    assertCleanError(await runCli(['zoo', '--preset', 'faces-builtin', '--out', file]), [/cannot make folder .*plain-file: .*plain-file is a file/]);
+    assertCleanError(await runCli(['demo', '--out', join(file, 'sub')]), [/plain-file/, /is a file|ENOTDIR/]);
+    const model = join(root, 'serve-model');
+    await writeTinyModel(model);
+    assertCleanError(await runCli(['serve', model, '--size', '2', '--range', '0-255', '--port', '99999']), [/invalid port 99999/]);
+    await assert.rejects(connectHttpModel('http://256.1.1.1:80', { retryDelayMs: 1000 }), lineageError(/http:\/\/256\.1\.1\.1:80 is not a valid URL/));
+  });
+
   test('a seed above 2^32 − 1 is refused on the command line, not wrapped', { timeout: 30_000 }, async () => {
     const result = await runCli(['fingerprint', join(root, 'no-model'), '--data', join(root, 'no-data'), '--seed', '4294967297', '--out', join(root, 'fp.lineage')]);
     assertCleanError(result, [/--seed must be a whole number from 0 to 4294967295/]);

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { isLineageError } from '../errors.js';
+import { fileErrorHint } from '../util/atomic-write.js';
 import { LINEAGE_VERSION } from '../version.js';
 import { benchCommand } from './commands/bench.js';
 import { calibrateCommand } from './commands/calibrate.js';
@@ -37,10 +38,21 @@ function fail(e: unknown): never {
     if (e.hint) console.error(`fix: ${e.hint}`);
     process.exit(e.exitCode);
   }
+  if (isFileError(e)) {
+    // An OS error on a named path (a missing folder, a file where a folder should be, a full disk):
+    // the environment, not a bug; Node's message names the call and the path.
+    console.error(`error: ${e.message}`);
+    console.error(`fix: ${fileErrorHint(e)}`);
+    process.exit(2);
+  }
   console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
   if (process.env.LINEAGE_DEBUG) console.error(e);
   else console.error('(this is a bug or an unexpected environment problem; rerun with LINEAGE_DEBUG=1 for details)');
   process.exit(1);
+}
+
+function isFileError(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string' && typeof (e as NodeJS.ErrnoException).path === 'string';
 }
 
 program.parseAsync(process.argv).catch(fail);

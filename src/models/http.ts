@@ -48,6 +48,7 @@ export async function connectHttpModel(
   const checked = validateSettings({ ...DEFAULTS, ...definedOnly(http) }, url);
   const settings: Settings = { ...checked, deadline: Date.now() + checked.totalTimeoutMs };
   const base = url.replace(/\/+$/, '');
+  if (!URL.canParse(base)) throw new LineageError(`${url} is not a valid URL`, 'give the suspect as http(s)://host:port');
   const info = parseInfo(await requestJson(`${base}/info`, { method: 'GET' }, settings, settings.maxReplyBytes ?? INFO_REPLY_BYTES), `${base}/info`);
   const declared = { ...parseSpecOverrides(info.spec as Record<string, unknown>, `${base}/info`), outputKind: info.outputKind };
   // The server preprocesses with its own spec, so an undeclared range there is not this client's

@@ -52,6 +52,9 @@ export async function serveModel(model: Model, options: ServeOptions): Promise<S
     maxRequestPixels: options.maxRequestPixels ?? SERVE_LIMITS.maxRequestPixels,
     decodeConcurrency: options.decodeConcurrency ?? 4,
   };
+  if (!(Number.isInteger(options.port) && options.port >= 0 && options.port <= 65535)) {
+    throw new LineageError(`invalid port ${options.port}`, 'give --port from 0 to 65535 (0 = any free port)');
+  }
   for (const [key, value] of Object.entries({ maxBodyBytes: maxBody, ...limits })) {
     if (!(Number.isSafeInteger(value) && value > 0)) throw new LineageError(`invalid ${key} ${value} for serve`, `${key} must be a whole number > 0`);
   }

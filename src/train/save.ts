@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LineageError, errorMessage } from '../errors.js';
 import { readSpecFile, resolveSpec, sidecarPath, specToOverrides } from '../models/spec.js';
 import type { InputSpec } from '../models/types.js';
-import { removeStaleTemps, tempSiblings } from '../util/atomic-write.js';
+import { makeFolders, removeStaleTemps, tempSiblings } from '../util/atomic-write.js';
 import { initTrainingBackend } from './backend.js';
 
 const MODEL_JSON = 'model.json';
@@ -20,7 +20,7 @@ export async function saveTrainedModel(model: tf.LayersModel, dir: string, spec:
   const target = path.resolve(dir);
   const { tmp, old } = tempSiblings(target);
   try {
-    await mkdir(path.dirname(target), { recursive: true });
+    await makeFolders(path.dirname(target));
     await removeStaleTemps(target);
     await mkdir(tmp);
     await model.save(tf.io.withSaveHandler(async (artifacts) => {

@@ -12,9 +12,9 @@ import { LineageError, errorMessage } from '../errors.js';
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array | readonly Uint8Array[]): Promise<void> {
   await checkWritableTarget(path, 'file');
-  const fail = (e: unknown) => new LineageError(`cannot write ${path}: ${errorMessage(e)}`, writeHint(e));
-  await mkdir(dirname(path), { recursive: true }).catch((e: unknown) => {
-    throw fail(e);
+  const fail = (e: unknown) => new LineageError(`cannot write ${path}: ${errorMessage(e)}`, fileErrorHint(e));
+  await makeFolders(dirname(path)).catch((e: unknown) => {
+    throw e instanceof LineageError ? e : fail(e);
   });
   await removeStaleTemps(path);
   const { tmp } = tempSiblings(path);
@@ -24,6 +24,24 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array | 
   } catch (e) {
     await rm(tmp, { force: true });
     throw fail(e);
+  }
+}
+
+/**
+ * mkdir -p that fails instead of hanging: Node 20's recursive mkdir loops forever where mkdir
+ * answers ENOENT for a parent that exists (e.g. under /proc). Missing folders are made one by one.
+ */
+export async function makeFolders(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let d = dir;
+  for (; !(await exists(d)) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+  if (!(await stat(d)).isDirectory()) {
+    throw new LineageError(`cannot make folder ${dir}: ${d} is a file`, 'a file stands where a folder of the path should be: choose another path');
+  }
+  for (const d of missing) {
+    await mkdir(d).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
   }
 }
 
@@ -76,9 +94,11 @@ export async function checkWritableTarget(path: string, kind: 'file' | 'folder')
   }
 }
 
-/** A fix hint for a failed write, by its OS error code. */
-export function writeHint(e: unknown): string {
+/** A fix hint for a failed file operation, by its OS error code. */
+export function fileErrorHint(e: unknown): string {
   switch ((e as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'a file or folder on that path does not exist: check the path';
     case 'ENOSPC':
     case 'EDQUOT':
       return 'the disk is full: free some space or write elsewhere';
@@ -86,9 +106,11 @@ export function writeHint(e: unknown): string {
     case 'EPERM':
     case 'EROFS':
       return 'the folder is not writable: choose another output path';
+    case 'EISDIR':
+      return 'a folder stands where a file is expected: give a file path';
     case 'ENOTDIR':
     case 'EEXIST':
-      return 'a file stands where a folder of the output path should be: choose another output path';
+      return 'a file stands where a folder of the path should be: choose another path';
     default:
       return 'check the output path, its permissions and the free disk space';
   }

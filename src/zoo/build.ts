@@ -1,7 +1,8 @@
-import { access, mkdir } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { LineageError, errorMessage } from '../errors.js';
 import type { ProgressFn } from '../fingerprints/types.js';
+import { makeFolders } from '../util/atomic-write.js';
 import { checkSeed } from '../util/random.js';
 import { readZooManifest, resolveZooPath, writeZooManifest, ZOO_FORMAT_VERSION, ZOO_MANIFEST } from './manifest.js';
 import type { ZooManifest, ZooModel } from './manifest.js';
@@ -37,7 +38,7 @@ export async function buildZoo(dir: string, preset: ZooPreset, options: BuildZoo
   if (options.jobRunner && !preset.runsJobs) {
     throw new LineageError(`zoo ${preset.name} builds its models in this process and cannot use a queue`, 'build it without --queue (queues run the trained presets: cifar10-*, fer2013-*)');
   }
-  await mkdir(root, { recursive: true });
+  await makeFolders(root);
   const previous = await previousManifest(root, preset);
   const ctx: ZooBuildContext = {
     dir: root,
