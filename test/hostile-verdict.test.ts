@@ -121,6 +121,15 @@ describe('degenerate suspects and calibration models', () => {
     });
   }
 
+  test('a peer fingerprint (AKH) too: a constant suspect is inconclusive, not independent', async () => {
+    const labelled: ImageSet = { ...imageSet(80), labels: Array.from({ length: 80 }, (_, i) => String(i % DIM)) };
+    const akh = await calibrate(await fingerprint(victim, { data: labelled, method: 'akh', samples: 30 }), [independent(2), independent(3), independent(4)]);
+    const [c, constant] = await verify(akh, [copy(), DEGENERATE[1]!.model()]);
+    assert.equal(c!.verdict, 'stolen');
+    assert.equal(constant!.verdict, 'inconclusive');
+    assert.match('reason' in constant! ? constant.reason ?? '' : '', /degenerate outputs/);
+  });
+
   test('calibrate refuses a degenerate calibration model, naming it', async () => {
     await assert.rejects(calibrate(fp, [independent(2), DEGENERATE[1]!.model(), independent(3)]),
       /calibration model constant.*degenerate/);
