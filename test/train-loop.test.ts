@@ -45,7 +45,7 @@ test('train a tiny CNN on 256 CIFAR-10 images, save, reload with loadModel: same
 
   const model = tinyCnn(11);
   const spec = trainingSpec(32, 32, 3);
-  const before = evaluate(model, data, spec, crossEntropy());
+  const before = evaluate((x) => model.predict(x) as tf.Tensor2D, data, spec, crossEntropy());
   const progress: TrainProgress[] = [];
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lineage-train-'));
   try {
@@ -55,7 +55,7 @@ test('train a tiny CNN on 256 CIFAR-10 images, save, reload with loadModel: same
       augment: { crop: 2, flip: true }, validation: data, keepBest: true, saveTo,
       onProgress: (p) => progress.push(p),
     });
-    const after = evaluate(model, data, spec, crossEntropy());
+    const after = evaluate((x) => model.predict(x) as tf.Tensor2D, data, spec, crossEntropy());
     assert.ok(after.loss < before.loss - 0.05, `loss ${before.loss} → ${after.loss} should decrease`);
     assert.ok(result.history[3]!.loss < result.history[0]!.loss, 'training loss decreases over epochs');
     assert.equal(progress.filter((p) => p.phase === 'batch').length, 4 * 8);

@@ -91,7 +91,7 @@ interface Loaded {
  * regular file inside that folder (after symlinks), and their sizes must add up to what the
  * manifest declares before any byte is read.
  */
-function fileHandler(tf: Tf, file: string, json: tfTypes.io.ModelJSON): tfTypes.io.IOHandler {
+export function fileHandler(tf: Tf, file: string, json: tfTypes.io.ModelJSON): tfTypes.io.IOHandler {
   return {
     load: () => tf.io.getModelArtifactsForJSON(json, async (manifest) => {
       const dir = path.dirname(file);

@@ -41,14 +41,14 @@ export interface Evaluation {
   readonly accuracy?: number;
 }
 
-/** Loss and accuracy of `model` (inference mode) on `data`, images already at the spec's size. */
-export function evaluate(model: tf.LayersModel, data: TrainingData, spec: InputSpec, loss: Loss, batchSize = 128): Evaluation {
+/** Loss and accuracy of `predict` (a model's inference-mode pass) on `data`, images already at the spec's size. */
+export function evaluate(predict: (x: tf.Tensor4D) => tf.Tensor2D, data: TrainingData, spec: InputSpec, loss: Loss, batchSize = 128): Evaluation {
   let lossSum = 0;
   let correct = 0;
   for (const [start, end] of chunks(data.images.count, batchSize)) {
     const [batchLoss, batchCorrect] = tf.tidy(() => {
       const indices = range(start, end);
-      const logits = model.predict(inputTensor(selectImages(data.images, indices), spec)) as tf.Tensor2D;
+      const logits = predict(inputTensor(selectImages(data.images, indices), spec));
       const { labels, targets } = supervision(data, indices);
       const value = loss({ logits, labels, targets }).dataSync()[0]!;
       const hits = labels ? tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32')).dataSync()[0]! : 0;

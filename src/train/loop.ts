@@ -1,7 +1,8 @@
 /**
  * The one training loop: seeded shuffling and augmentation, sgd / momentum / adam with a learning
  * rate schedule and L2 weight decay, any loss on logits, per-epoch evaluation, keep-best weights,
- * and saving as a TF.js layers folder that `loadModel` reads with the same preprocessing.
+ * and saving as a TF.js folder that `loadModel` reads with the same preprocessing. It trains a
+ * tf.layers model or any Trainable (src/train/trainable.ts: e.g. a TF.js graph model).
  */
 import * as tf from '@tensorflow/tfjs';
 import { LineageError } from '../errors.js';
@@ -11,11 +12,10 @@ import { Random } from '../util/random.js';
 import { initTrainingBackend } from './backend.js';
 import { checkTrainingData, fitToSpec, supervision, type TrainingData } from './data.js';
 import { evaluate, inputTensor, type Evaluation } from './evaluate.js';
-import { fuseBatchNorm } from './fused-batch-norm.js';
 import { crossEntropy, type Loss } from './losses.js';
 import { makeOptimizer, scheduledRate, setLearningRate, type LrSchedule, type OptimizerName } from './optimizer.js';
-import { drawBatch, trainingSpec, type Augmentation } from './preprocess.js';
-import { saveTrainedModel } from './save.js';
+import { drawBatch, type Augmentation } from './preprocess.js';
+import { layersTrainable, type Trainable } from './trainable.js';
 
 export interface TrainOptions {
   readonly epochs: number;
@@ -48,7 +48,7 @@ export interface TrainOptions {
   readonly teacher?: (batch: ImageBatch) => Outputs;
   /** How pixels become input; default trainingSpec (−1..1, the training images' channels) at the model's input size. */
   readonly spec?: InputSpec;
-  /** Save the final model to this folder (TF.js layers + model.lineage.json). */
+  /** Save the final model to this folder (TF.js layers or graph model + model.lineage.json). */
   readonly saveTo?: string;
   readonly onProgress?: (progress: TrainProgress) => void;
 }
@@ -84,15 +84,6 @@ export interface TrainResult {
   readonly imagesPerSecond: number;
 }
 
-/** The training spec for `model`'s input shape. */
-function defaultSpec(model: tf.LayersModel): InputSpec {
-  const [, h, w, c] = model.inputs[0]!.shape;
-  if (typeof h !== 'number' || typeof w !== 'number') {
-    throw new LineageError(`model ${model.name} has no fixed input size`, 'give TrainOptions.spec with the size to train at');
-  }
-  return trainingSpec(h, w, c === 1 ? 1 : 3);
-}
-
 function checkOptions(o: TrainOptions): void {
   const positiveInt = (v: number | undefined): boolean => v === undefined || (Number.isInteger(v) && v > 0);
   if (!positiveInt(o.epochs) || !positiveInt(o.batchSize)) {
@@ -108,13 +99,13 @@ function score(e: Evaluation): number {
   return e.accuracy ?? -e.loss;
 }
 
-/** Train `model` in place on `data`. */
-export async function trainModel(model: tf.LayersModel, data: TrainingData, options: TrainOptions): Promise<TrainResult> {
+/** Train `target` (a tf.layers model or any Trainable) in place on `data`. */
+export async function trainModel(target: tf.LayersModel | Trainable, data: TrainingData, options: TrainOptions): Promise<TrainResult> {
   checkOptions(options);
   await initTrainingBackend();
-  fuseBatchNorm(model);
-  const spec = options.spec ?? defaultSpec(model);
-  const classes = model.outputs[0]!.shape[1] ?? undefined;
+  const model = target instanceof tf.LayersModel ? layersTrainable(target) : target;
+  const spec = options.spec ?? model.defaultSpec();
+  const classes = model.outputSize;
   checkTrainingData(data, 'training data', classes);
   const train = await fitToSpec(data, spec);
   if (options.validation) checkTrainingData(options.validation, 'validation data', classes);
@@ -123,8 +114,7 @@ export async function trainModel(model: tf.LayersModel, data: TrainingData, opti
   const { epochs, batchSize = 64, lr = 1e-3, schedule = 'constant', weightDecay = 0 } = options;
   const loss = options.loss ?? crossEntropy();
   const optimizer = makeOptimizer(options.optimizer ?? 'adam', lr, options.momentum ?? 0.9);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const decayed = model.trainableWeights.filter((w) => /kernel$/.test(w.originalName)).map((w) => w.read());
+  const { variables, decayed } = model;
   const random = new Random(options.seed);
   const count = train.images.count;
   const steps = Math.ceil(count / batchSize);
@@ -146,12 +136,16 @@ export async function trainModel(model: tf.LayersModel, data: TrainingData, opti
           const batch = drawBatch(train.images, indices, options.augment ?? {}, random);
           const x = inputTensor(batch, spec);
           const { labels, targets } = supervision(train, indices, options.teacher?.(batch));
-          return optimizer.minimize(() => {
-            const objective = loss({ logits: model.apply(x, { training: true }) as tf.Tensor2D, labels, targets });
-            if (weightDecay === 0 || decayed.length === 0) return objective;
-            const penalty = tf.addN(decayed.map((w) => tf.sum(tf.square(w))));
-            return tf.add(objective, tf.mul(penalty, weightDecay / 2)) as tf.Scalar;
-          }, true, variables)!;
+          try {
+            return optimizer.minimize(() => {
+              const objective = loss({ logits: model.apply(x, true), labels, targets });
+              if (weightDecay === 0 || decayed.length === 0) return objective;
+              const penalty = tf.addN(decayed.map((w) => tf.sum(tf.square(w))));
+              return tf.add(objective, tf.mul(penalty, weightDecay / 2)) as tf.Scalar;
+            }, true, [...variables])!;
+          } catch (e) {
+            throw model.explain?.(e) ?? e;
+          }
         });
         const batchLoss = (await value.data())[0]!;
         value.dispose();
@@ -162,20 +156,20 @@ export async function trainModel(model: tf.LayersModel, data: TrainingData, opti
         lossSum += batchLoss;
         options.onProgress?.({ phase: 'batch', epoch, epochs, step: step + 1, steps, loss: lossSum / (step + 1), lr: rate });
       }
-      const evaluation = validation ? evaluate(model, validation, spec, loss) : undefined;
+      const evaluation = validation ? evaluate((x) => model.apply(x, false), validation, spec, loss) : undefined;
       history.push({ epoch, loss: lossSum / steps, lr: rate, ...(evaluation ? { validation: evaluation } : {}) });
       options.onProgress?.({ phase: 'epoch', epoch, epochs, step: steps, steps, loss: lossSum / steps, lr: rate, ...(evaluation ? { validation: evaluation } : {}) });
       if (options.keepBest && evaluation && (!best || score(evaluation) > best.score)) {
         if (best) tf.dispose(best.weights);
-        best = { epoch, score: score(evaluation), weights: model.getWeights().map((w) => tf.keep(w.clone())) };
+        best = { epoch, score: score(evaluation), weights: model.snapshot() };
       }
     }
-    if (best) model.setWeights(best.weights);
+    if (best) model.restore(best.weights);
   } finally {
     if (best) tf.dispose(best.weights);
     optimizer.dispose();
   }
-  if (options.saveTo !== undefined) await saveTrainedModel(model, options.saveTo, spec);
+  if (options.saveTo !== undefined) await model.save(options.saveTo, spec);
   return {
     history,
     ...(best ? { bestEpoch: best.epoch } : {}),

@@ -75,16 +75,41 @@ export function regression(kind: 'mse' | 'cosine'): Loss {
   };
 }
 
+export interface CosFaceOptions {
+  /** Scale s of the cosines (the paper: 30–64). */
+  readonly scale: number;
+  /** Additive cosine margin m subtracted from the true class (the paper: 0.35). */
+  readonly margin: number;
+}
+
+/**
+ * CosFace (Wang et al. 2018), the margin softmax of face recognition: cross-entropy on
+ * s·(cos θ_y − m) for the true class and s·cos θ_j for the others. The "logits" must be cosines
+ * between normalised embeddings and normalised class weights (a 'cosine' head, src/train/graph.ts).
+ */
+export function cosFace({ scale, margin }: CosFaceOptions): Loss {
+  if (!(scale > 0) || !(margin >= 0 && margin < 1)) {
+    throw new LineageError(`invalid CosFace settings scale=${scale}, margin=${margin}`, 'use scale > 0 and 0 ≤ margin < 1 (e.g. 30 and 0.35)');
+  }
+  return ({ logits, labels }) => {
+    const y = need(labels, 'CosFace', 'labels');
+    const margins = tf.mul(tf.oneHot(tf.cast(y, 'int32'), logits.shape[1]), margin);
+    return softmaxCrossEntropy(tf.mul(tf.sub(logits, margins), scale) as tf.Tensor2D, y);
+  };
+}
+
 /** A loss described as data, for jobs sent to worker processes (functions cannot cross). */
 export type LossSpec =
   | { readonly kind: 'cross-entropy' }
   | ({ readonly kind: 'distillation' } & DistillationOptions)
-  | { readonly kind: 'regression'; readonly metric: 'mse' | 'cosine' };
+  | { readonly kind: 'regression'; readonly metric: 'mse' | 'cosine' }
+  | ({ readonly kind: 'cosface' } & CosFaceOptions);
 
 export function lossFromSpec(spec: LossSpec): Loss {
   switch (spec.kind) {
     case 'cross-entropy': return crossEntropy();
     case 'distillation': return distillation(spec);
     case 'regression': return regression(spec.metric);
+    case 'cosface': return cosFace(spec);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Trained models on disk: a folder in the TF.js layers format (model.json + weights.bin) with the
  * `model.lineage.json` sidecar that `loadModel(dir)` (src/models/load.ts) reads beside model.json,
- * so the model is later queried with exactly the preprocessing it was trained with.
+ * so the model is later queried with exactly the preprocessing it was trained with. Graph models
+ * are saved by src/train/graph-save.ts through the same atomic folder swap.
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -12,17 +13,42 @@ import type { InputSpec } from '../models/types.js';
 import { makeFolders, removeStaleTemps, tempSiblings } from '../util/atomic-write.js';
 import { initTrainingBackend } from './backend.js';
 
-const MODEL_JSON = 'model.json';
-const WEIGHTS = 'weights.bin';
+export const MODEL_JSON = 'model.json';
+export const WEIGHTS = 'weights.bin';
 
-/** Write `model` and its input spec to folder `dir`, replacing the folder only once all is written. */
-export async function saveTrainedModel(model: tf.LayersModel, dir: string, spec: InputSpec): Promise<void> {
+/**
+ * Fill a fresh folder through `write(tmp)`, then swap it in for `dir`: readers see the old model or
+ * the new one, never half of one. `what` names the model in the error.
+ */
+export async function replaceFolder(dir: string, what: string, write: (tmp: string) => Promise<void>): Promise<void> {
   const target = path.resolve(dir);
   const { tmp, old } = tempSiblings(target);
   try {
     await makeFolders(path.dirname(target));
     await removeStaleTemps(target);
     await mkdir(tmp);
+    await write(tmp);
+    // Swap folders: move an old model aside, move the new one in, then drop the old one.
+    const hadOld = await rename(target, old).then(() => true, (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT') return false;
+      throw e;
+    });
+    await rename(tmp, target);
+    if (hadOld) await rm(old, { recursive: true, force: true });
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true });
+    throw new LineageError(`cannot save ${what} to ${dir}: ${errorMessage(e)}`, 'check that the folder is writable and the disk is not full');
+  }
+}
+
+/** The `model.lineage.json` sidecar for folder `dir`'s model.json. */
+export async function writeSpecSidecar(dir: string, spec: InputSpec): Promise<void> {
+  await writeFile(sidecarPath(path.join(dir, MODEL_JSON)), JSON.stringify(specToOverrides(spec), null, 2) + '\n');
+}
+
+/** Write `model` and its input spec to folder `dir`, replacing the folder only once all is written. */
+export async function saveTrainedModel(model: tf.LayersModel, dir: string, spec: InputSpec): Promise<void> {
+  await replaceFolder(dir, 'the trained model', async (tmp) => {
     await model.save(tf.io.withSaveHandler(async (artifacts) => {
       const weights = tf.io.CompositeArrayBuffer.join(artifacts.weightData ?? new ArrayBuffer(0));
       const json: tf.io.ModelJSON = {
@@ -36,18 +62,8 @@ export async function saveTrainedModel(model: tf.LayersModel, dir: string, spec:
       await writeFile(path.join(tmp, MODEL_JSON), JSON.stringify(json));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
     }));
-    await writeFile(sidecarPath(path.join(tmp, MODEL_JSON)), JSON.stringify(specToOverrides(spec), null, 2) + '\n');
-    // Swap folders: move an old model aside, move the new one in, then drop the old one.
-    const hadOld = await rename(target, old).then(() => true, (e: NodeJS.ErrnoException) => {
-      if (e.code === 'ENOENT') return false;
-      throw e;
-    });
-    await rename(tmp, target);
-    if (hadOld) await rm(old, { recursive: true, force: true });
-  } catch (e) {
-    await rm(tmp, { recursive: true, force: true });
-    throw new LineageError(`cannot save the trained model to ${dir}: ${errorMessage(e)}`, 'check that the folder is writable and the disk is not full');
-  }
+    await writeSpecSidecar(tmp, spec);
+  });
 }
 
 /** A model saved by saveTrainedModel, ready to train further (fine-tuning), with its input spec. */

@@ -9,6 +9,7 @@ import { conv2DBackpropFilter } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInput } from './conv2d-backprop-input.js';
 import { depthwiseConv2dNativeBackpropFilter } from './depthwise-backprop-filter.js';
 import { depthwiseConv2dNativeBackpropInput } from './depthwise-backprop-input.js';
+import { maximumGrad, minimumGrad } from './min-max-grad.js';
 import type { WasmKernel } from './wasm-heap.js';
 
 /** Kernel name → our wasm implementation. */
@@ -21,13 +22,16 @@ export const trainingKernels: Readonly<Record<string, WasmKernel>> = {
 
 let registered = false;
 
-/** Register every training kernel for wasm (replacing the stock Conv2DBackpropInput) and the FusedBatchNorm gradient; once per process. */
+/**
+ * Register every training kernel for wasm (replacing the stock Conv2DBackpropInput), the FusedBatchNorm
+ * gradient and broadcasting Maximum / Minimum gradients (graph models clip with scalar constants); once per process.
+ */
 export function registerTrainingKernels(): void {
   if (registered) return;
   for (const [kernelName, kernelFunc] of Object.entries(trainingKernels)) {
     if (tf.getKernel(kernelName, 'wasm')) tf.unregisterKernel(kernelName, 'wasm');
     tf.registerKernel({ kernelName, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc });
   }
-  tf.registerGradient(fusedBatchNormGrad);
+  for (const grad of [fusedBatchNormGrad, maximumGrad, minimumGrad]) tf.registerGradient(grad);
   registered = true;
 }
