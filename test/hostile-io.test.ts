@@ -88,6 +88,12 @@ describe('confinement: paths named inside model and data files', () => {
     await assert.rejects(loadModel(dir, quiet), lineageError(/is a FIFO, not a regular file/));
   });
 
+  test('a model "file" that is a FIFO (e.g. x.onnx, opened by onnxruntime) is refused at once', { timeout: 10_000 }, async () => {
+    const fifo = join(root, 'fifo.onnx');
+    execFileSync('mkfifo', [fifo]);
+    await assert.rejects(loadModel(fifo, quiet), lineageError(/fifo\.onnx is not a regular file or folder/));
+  });
+
   test('weights larger than the manifest declares are refused before reading', async () => {
     const dir = join(root, 'tfjs-large');
     const weights = await writeTinyModel(dir);

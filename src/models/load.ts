@@ -49,7 +49,9 @@ export async function loadModel(source: string, options: ModelOptions = {}): Pro
 async function modelFile(resolved: string, source: string): Promise<string> {
   const info = await stat(resolved).catch(() => undefined);
   if (!info) throw new LineageError(`model not found: ${source}`, SOURCES_HINT);
-  if (!info.isDirectory()) return resolved;
+  if (info.isFile()) return resolved;
+  // A FIFO or device named x.onnx would block or stream forever inside onnxruntime.
+  if (!info.isDirectory()) throw new LineageError(`model ${source} is not a regular file or folder (a FIFO, device or socket)`, SOURCES_HINT);
   const json = path.join(resolved, 'model.json');
   if (await stat(json).catch(() => undefined)) return json;
   throw new LineageError(`no model.json in folder ${source}`, SOURCES_HINT);
