@@ -353,5 +353,8 @@ describe('files: outputs, temp files, seeds', () => {
     assert.equal(checkSeed(4294967295), 4294967295);
     assert.throws(() => checkSeed(-1), LineageError);
     assert.throws(() => checkSeed(1.5), LineageError);
+    const { parseDefence } = await import('../src/models/defences/parse.js');
+    assert.throws(() => parseDefence('topk=3,seed=4294967296'), lineageError(/seed=4294967296 is not a whole number from 0 to 4294967295/));
+    assert.equal(parseDefence('topk=3,seed=4294967295').seed, 4294967295);
   });
 });

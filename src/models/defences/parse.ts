@@ -1,4 +1,5 @@
 import { LineageError } from '../../errors.js';
+import { MAX_SEED } from '../../util/random.js';
 import type { OutputKind } from '../types.js';
 
 /**
@@ -65,7 +66,7 @@ export function parseDefence(text: string): Defence {
     const [key, raw, extra] = part.split('=');
     if (key === 'seed' && raw !== undefined && extra === undefined) {
       seed = Number(raw);
-      if (!Number.isInteger(seed) || seed < 0) throw new LineageError(`defence '${text}': seed=${raw} is not a whole number ≥ 0`, KEYS_HINT);
+      if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new LineageError(`defence '${text}': seed=${raw} is not a whole number from 0 to ${MAX_SEED}`, KEYS_HINT);
       continue;
     }
     if (key === undefined || !Object.hasOwn(DEFENCES, key)) throw new LineageError(`defence '${text}': unknown key '${key ?? ''}'`, KEYS_HINT);
