@@ -4,36 +4,19 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { loadLfw } from '../src/data/lfw.js';
 import { selectImages, type ImageBatch } from '../src/data/types.js';
 import { LineageError } from '../src/errors.js';
 import { loadModel } from '../src/models/load.js';
 import type { InputSpec, Outputs } from '../src/models/types.js';
-import { classIndices, fitToSpec } from '../src/train/data.js';
+import { fitToSpec } from '../src/train/data.js';
 import { inputTensor } from '../src/train/evaluate.js';
 import { loadGraphTrainable, type GraphTrainable } from '../src/train/graph.js';
 import { HEAD_OUTPUT, float16Bits, saveGraphModel } from '../src/train/graph-save.js';
 import { trainModel } from '../src/train/loop.js';
 import { cosFace, regression } from '../src/train/losses.js';
-import { LFW, LFW_SKIP } from './helpers/lfw.js';
+import { LFW_SKIP, lfwIdentityFaces } from './helpers/lfw.js';
 
 const quiet = { onWarning: () => {} };
-
-/** 16 LFW faces of 4 people (4 each), the first such people in name order, at 112×112. */
-async function lfwFaces(): Promise<{ images: ImageBatch; labels: Int32Array }> {
-  const set = await loadLfw(LFW, { faceCrop: true, size: { height: 112, width: 112 }, limit: 300 });
-  const counts = new Map<string, number>();
-  set.labels!.forEach((l) => counts.set(l, (counts.get(l) ?? 0) + 1));
-  const taken = new Map<string, number>();
-  const rows: number[] = [];
-  set.labels!.forEach((l, i) => {
-    if (counts.get(l)! < 4 || (taken.get(l) ?? 0) >= 4 || (!taken.has(l) && taken.size >= 4)) return;
-    taken.set(l, (taken.get(l) ?? 0) + 1);
-    rows.push(i);
-  });
-  assert.equal(rows.length, 16);
-  return { images: selectImages(set, rows), labels: classIndices(rows.map((i) => set.labels![i]!)).indices };
-}
 
 /** Rows of graph node `node` (or the head when `node` is undefined) for images at the spec's size. */
 async function graphRows(model: GraphTrainable, images: ImageBatch, spec: InputSpec, node?: string): Promise<Float32Array> {
@@ -63,7 +46,7 @@ test('float16Bits encodes like IEEE half precision (round to nearest even, satur
 });
 
 test('a TF.js graph model (builtin:mobileface) trains with a CosFace head and round-trips through save/load', { skip: LFW_SKIP, timeout: 120_000 }, async () => {
-  const { images, labels } = await lfwFaces();
+  const { images, labels } = await lfwIdentityFaces(4, 4, 112);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lineage-graph-'));
   const model = await loadGraphTrainable('builtin:mobileface', { head: { kind: 'cosine', units: 4, seed: 3 }, ...quiet });
   try {
@@ -110,7 +93,7 @@ test('a TF.js graph model (builtin:mobileface) trains with a CosFace head and ro
 });
 
 test('a kept linear head is saved as graph nodes; only the last weights train when asked', { skip: LFW_SKIP, timeout: 60_000 }, async () => {
-  const { images } = await lfwFaces();
+  const { images } = await lfwIdentityFaces(4, 4, 112);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lineage-graph-'));
   const model = await loadGraphTrainable('builtin:emotion', { trainOnly: { last: 2 }, head: { kind: 'linear', units: 5, keep: true, seed: 2 }, ...quiet });
   try {
