@@ -94,6 +94,11 @@ describe('confinement: paths named inside model and data files', () => {
     await assert.rejects(loadModel(fifo, quiet), lineageError(/fifo\.onnx is not a regular file or folder/));
   });
 
+  test('a scan suspect list that is a device is refused, not read without end', { timeout: 10_000 }, async () => {
+    const { listSuspects } = await import('../src/fingerprints/scan.js');
+    await assert.rejects(listSuspects('/dev/zero'), lineageError(/suspect list \/dev\/zero is a device, not a regular file/));
+  });
+
   test('weights larger than the manifest declares are refused before reading', async () => {
     const dir = join(root, 'tfjs-large');
     const weights = await writeTinyModel(dir);

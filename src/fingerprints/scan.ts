@@ -4,12 +4,13 @@
  * suspect answers each distinct image once — bundles made from the same samples share their queries.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { LineageError, errorMessage } from '../errors.js';
 import type { ModelOptions } from '../models/load.js';
 import { loadModel } from '../models/load.js';
 import { withOutputCache } from '../models/output-cache.js';
+import { MAX_JSON_BYTES, readRegularFile } from '../util/confined-read.js';
 import { loadFingerprint } from './bundle.js';
 import { DEFAULT_STATISTIC } from './calibrate.js';
 import { verify } from './verify.js';
@@ -84,7 +85,7 @@ export async function listSuspects(list: string): Promise<string[]> {
     for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) if (await isModel(e)) suspects.push(path.join(list, e.name));
   } else {
     const here = path.dirname(list);
-    suspects = (await readFile(list, 'utf8')).split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean)
+    suspects = (await readRegularFile(list, 'suspect list', { atMost: MAX_JSON_BYTES })).toString('utf8').split('\n').map((l) => l.replace(/#.*/, '').trim()).filter(Boolean)
       .map((s) => (/^(https?:|builtin:)/.test(s) || path.isAbsolute(s) ? s : path.join(here, s)));
   }
   if (suspects.length === 0) throw new LineageError(`no suspects in ${list}`, 'list one model per line (path, builtin:<name> or http(s):// URL), or pass a folder of .onnx files / model folders');
