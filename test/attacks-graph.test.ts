@@ -3,10 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { extractFromPublicInit } from '../src/attacks/extract-public.js';
+import { finePruneGraph } from '../src/attacks/fine-prune-graph.js';
 import { fineTuneGraph } from '../src/attacks/fine-tune-graph.js';
 import { selectImages, type ImageBatch } from '../src/data/types.js';
 import { loadModel } from '../src/models/load.js';
 import type { Outputs } from '../src/models/types.js';
+import { loadGraphTrainable } from '../src/train/graph.js';
 import { LFW_SKIP, lfwIdentityFaces } from './helpers/lfw.js';
 
 const quiet = { onWarning: () => {} };
@@ -67,6 +70,62 @@ test('fine-tuning a classifier graph (builtin:emotion) defaults to cross-entropy
     assert.equal(copy.cols, 7);
     await assert.rejects(fineTuneGraph('builtin:emotion', { images }, { layers: 'all', saveTo: path.join(dir, 'x'), seed: 1, training }), /needs labelled attacker data/);
   } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('fine-prune zeroes the weakest channels of every conv and keeps them at zero through the fine-tune', { skip: LFW_SKIP, timeout: 120_000 }, async () => {
+  const { images, labels } = await lfwIdentityFaces(4, 4, 112);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lineage-graph-attack-'));
+  try {
+    const record = await finePruneGraph('builtin:mobileface', { images, labels }, { ratio: 0.25, probeImages: 8, saveTo: path.join(dir, 'pruned'), seed: 2, training });
+    assert.equal(record.attack, 'fine-prune');
+    const pruned = record.params['prunedChannels'] as number;
+    const total = record.params['prunableChannels'] as number;
+    assert.ok(pruned > 0.2 * total && pruned <= 0.25 * total, `${pruned} of ${total} channels pruned`);
+    const saved = await loadGraphTrainable(record.output, quiet);
+    try {
+      let zero = 0;
+      for (const conv of saved.convs) {
+        const filter = saved.weight(conv.filter);
+        const channels = conv.depthwise ? filter.shape[2]! * filter.shape[3]! : filter.shape[3]!;
+        const values = await filter.data();
+        const live = new Set<number>();
+        values.forEach((v, i) => v !== 0 && live.add(i % channels));
+        zero += channels - live.size;
+      }
+      assert.equal(zero, pruned, 'exactly the pruned channels are all-zero in the saved model');
+    } finally {
+      saved.dispose();
+    }
+    const [copy, victim] = await copyAndVictim(record.output, 'builtin:mobileface', selectImages(images, [0, 5]));
+    assert.equal(copy.cols, victim.cols);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('extraction from a public init trains another public model (with a kept projection) towards the victim', { skip: LFW_SKIP, timeout: 120_000 }, async () => {
+  const { images } = await lfwIdentityFaces(4, 4, 112);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lineage-graph-attack-'));
+  const victim = await loadModel('builtin:mobileface', quiet);
+  try {
+    const losses: number[] = [];
+    const record = await extractFromPublicInit(victim, images, {
+      start: 'builtin:emotion', saveTo: path.join(dir, 'student'), seed: 5, training: { epochs: 3, batchSize: 8, lr: 3e-3 },
+      onProgress: (p) => p.phase === 'epoch' && losses.push(p.loss),
+    });
+    assert.equal(record.attack, 'extract-public-init');
+    assert.equal(record.params['queries'], 16);
+    assert.ok(losses[2]! < losses[0]!, `1 − cos falls: ${losses.join(' → ')}`);
+    const student = await loadModel(record.output, quiet);
+    const answers = await student.predict(images);
+    await student.dispose();
+    assert.equal(answers.cols, 256, 'the projection onto the victim\'s 256-d embedding is part of the saved model');
+    assert.ok(Math.abs(1 - meanCosine(answers, await victim.predict(images)) - losses[2]!) < 0.1, 'the saved student answers as trained');
+    await assert.rejects(extractFromPublicInit(victim, images, { start: 'builtin:emotion', saveTo: path.join(dir, 'x'), seed: 1, training: { ...training, augment: { flip: true } } }), /answers to the images as sent/);
+  } finally {
+    await victim.dispose();
     await rm(dir, { recursive: true, force: true });
   }
 });

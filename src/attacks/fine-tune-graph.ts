@@ -34,10 +34,11 @@ function classCount(data: TrainingData): number {
   return max + 1;
 }
 
-/** The loop settings and loss of an objective, and the graph options it needs (a head for CosFace). */
-export function objectiveSetup(objective: GraphObjective, classes: number, seed: number): { loss: Loss; graph: Pick<GraphTrainOptions, 'head'> } {
-  if (objective.kind === 'cross-entropy') return { loss: crossEntropy(), graph: {} };
-  return { loss: cosFace(objective), graph: { head: { kind: 'cosine', units: classes, seed } } };
+/** The loss of an objective on `data`, and the graph options it needs (a head with a unit per class for CosFace). */
+export function objectiveSetup(objective: GraphObjective, data: TrainingData, seed: number): { loss: Loss; graph: Pick<GraphTrainOptions, 'head'>; classes: number } {
+  const classes = classCount(data);
+  if (objective.kind === 'cross-entropy') return { loss: crossEntropy(), graph: {}, classes };
+  return { loss: cosFace(objective), graph: { head: { kind: 'cosine', units: classes, seed } }, classes };
 }
 
 /** The default objective for `victim`: CosFace for embedding models, cross-entropy for classifiers. */
@@ -67,9 +68,8 @@ export async function trainGraphCopy(model: GraphTrainable, data: TrainingData, 
  */
 export async function fineTuneGraph(victim: string, data: TrainingData, options: GraphFineTuneOptions): Promise<AttackRecord> {
   const started = performance.now();
-  const classes = classCount(data);
   const objective = options.objective ?? (await defaultObjective(victim));
-  const { loss, graph } = objectiveSetup(objective, classes, options.seed);
+  const { loss, graph, classes } = objectiveSetup(objective, data, options.seed);
   const model = await loadGraphTrainable(victim, {
     ...graph, ...(options.layers === 'all' ? {} : { trainOnly: options.layers }), ...(options.storage ? { storage: options.storage } : {}),
   });

@@ -1,0 +1,55 @@
+import { LineageError } from '../errors.js';
+import type { ImageBatch } from '../data/types.js';
+import { predictAll } from '../fingerprints/query.js';
+import type { Model } from '../models/types.js';
+import { loadGraphTrainable, type GraphTrainOptions } from '../train/graph.js';
+import { regression } from '../train/losses.js';
+import { trainGraphCopy } from './fine-tune-graph.js';
+import type { AttackOptions, AttackRecord } from './types.js';
+
+export interface PublicInitExtractOptions extends AttackOptions {
+  /** The public TF.js graph model the thief starts from (e.g. builtin:mobileface when the victim is another face model). */
+  readonly start: string;
+  /**
+   * Learn a linear projection from the start model's embedding onto the victim's, kept in the saved
+   * model (default true; needed when the two sizes differ). Without it the start model's own output
+   * is trained to point where the victim's does.
+   */
+  readonly projection?: boolean;
+  /** Weight storage of the saved copy; default float32. */
+  readonly storage?: GraphTrainOptions['storage'];
+}
+
+/**
+ * Extraction from a public init (METHODS.md §5): the thief queries the victim — any Model: ONNX,
+ * TF.js or an HTTP endpoint — with its own images once, then trains ANOTHER public pretrained face
+ * model to reproduce the answered embeddings, on 1 − cosine per image. The thief's images are
+ * answered as they are (no augmentation: an augmented image would need a new query).
+ */
+export async function extractFromPublicInit(victim: Model, images: ImageBatch, options: PublicInitExtractOptions): Promise<AttackRecord> {
+  if (options.training.augment) {
+    throw new LineageError('extraction from a public init trains on the victim\'s answers to the images as sent', 'leave training.augment unset');
+  }
+  const started = performance.now();
+  const targets = await predictAll(victim, images, undefined, `querying ${victim.source}`);
+  const projection = options.projection ?? true;
+  const model = await loadGraphTrainable(options.start, {
+    ...(projection ? { head: { kind: 'linear', units: targets.cols, keep: true, seed: options.seed } } : {}),
+    ...(options.storage ? { storage: options.storage } : {}),
+  });
+  try {
+    if (!projection && model.outputSize !== targets.cols) {
+      throw new LineageError(`${options.start} gives ${model.outputSize}-d embeddings, ${victim.source} ${targets.cols}-d`, 'learn a projection (projection: true)');
+    }
+    await trainGraphCopy(model, { images, targets }, regression('cosine'), options);
+  } finally {
+    model.dispose();
+  }
+  return {
+    attack: 'extract-public-init',
+    output: options.saveTo,
+    params: { victim: victim.source, start: options.start, projection, loss: 'cosine', queries: images.count, ...options.training, ...(options.storage ? { storage: options.storage } : {}) },
+    seed: options.seed,
+    seconds: (performance.now() - started) / 1000,
+  };
+}
