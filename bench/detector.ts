@@ -24,7 +24,7 @@ import type { PeerFingerprint } from '../src/fingerprints/peers/types.js';
 import { predictAll } from '../src/fingerprints/query.js';
 import { sacMatrix } from '../src/fingerprints/representation.js';
 import { isPeerMethod, type Fingerprint } from '../src/fingerprints/types.js';
-import { resample } from '../src/models/defences/resample.js';
+import { resample } from '../src/data/resample.js';
 import { loadModel } from '../src/models/load.js';
 import type { Model } from '../src/models/types.js';
 import { auc } from '../src/stats/auc.js';

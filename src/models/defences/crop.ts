@@ -1,7 +1,7 @@
 import type { Model } from '../types.js';
 import { checkDefenceValue } from './parse.js';
 import { inputDefence } from './defended.js';
-import { resample } from './resample.js';
+import { resample } from '../../data/resample.js';
 
 /** An API that keeps the centre `fraction` of each side of every image and resizes that back to the full size. */
 export function centreCrop(inner: Model, fraction: number): Model {

@@ -1,7 +1,7 @@
 import type { Model } from '../types.js';
 import { checkDefenceValue } from './parse.js';
 import { inputDefence } from './defended.js';
-import { resample } from './resample.js';
+import { resample } from '../../data/resample.js';
 
 /** An API that shrinks every image by `factor` (0 < factor ≤ 1) and enlarges it back: fine detail is lost. */
 export function rescale(inner: Model, factor: number): Model {
