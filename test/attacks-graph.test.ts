@@ -36,6 +36,15 @@ async function copyAndVictim(saved: string, victim: string, images: ImageBatch):
   }
 }
 
+async function studentAnswers(saved: string, images: ImageBatch): Promise<Outputs> {
+  const student = await loadModel(saved, quiet);
+  try {
+    return await student.predict(images);
+  } finally {
+    await student.dispose();
+  }
+}
+
 test('fine-tune-all and fine-tune-last (CosFace) copy builtin:mobileface into loadable graph folders', { skip: LFW_SKIP, timeout: 120_000 }, async () => {
   const { images, labels } = await lfwIdentityFaces(4, 4, 112);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lineage-graph-attack-'));
@@ -106,21 +115,22 @@ test('fine-prune zeroes the weakest channels of every conv and keeps them at zer
 });
 
 test('extraction from a public init trains another public model (with a kept projection) towards the victim', { skip: LFW_SKIP, timeout: 120_000 }, async () => {
-  const { images } = await lfwIdentityFaces(4, 4, 112);
+  const faces = (await lfwIdentityFaces(5, 4, 112)).images;
+  const images = selectImages(faces, Array.from({ length: 16 }, (_, i) => i));
+  const heldOut = selectImages(faces, [16, 17, 18, 19]);
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lineage-graph-attack-'));
   const victim = await loadModel('builtin:mobileface', quiet);
   try {
     const losses: number[] = [];
     const record = await extractFromPublicInit(victim, images, {
-      start: 'builtin:emotion', saveTo: path.join(dir, 'student'), seed: 5, training: { epochs: 3, batchSize: 8, lr: 3e-3 },
+      start: 'builtin:emotion', saveTo: path.join(dir, 'student'), seed: 5, heldOut, training: { epochs: 3, batchSize: 8, lr: 3e-3 },
       onProgress: (p) => p.phase === 'epoch' && losses.push(p.loss),
     });
     assert.equal(record.attack, 'extract-public-init');
-    assert.equal(record.params['queries'], 16);
+    assert.equal(record.params['queries'], 16 + 4);
+    assert.ok(Math.abs((record.params['heldOutCosine'] as number) - meanCosine(await studentAnswers(record.output, heldOut), await victim.predict(heldOut))) < 1e-4);
     assert.ok(losses[2]! < losses[0]!, `1 − cos falls: ${losses.join(' → ')}`);
-    const student = await loadModel(record.output, quiet);
-    const answers = await student.predict(images);
-    await student.dispose();
+    const answers = await studentAnswers(record.output, images);
     assert.equal(answers.cols, 256, 'the projection onto the victim\'s 256-d embedding is part of the saved model');
     assert.ok(Math.abs(1 - meanCosine(answers, await victim.predict(images)) - losses[2]!) < 0.1, 'the saved student answers as trained');
     await assert.rejects(extractFromPublicInit(victim, images, { start: 'builtin:emotion', saveTo: path.join(dir, 'x'), seed: 1, training: { ...training, augment: { flip: true } } }), /answers to the images as sent/);

@@ -18,6 +18,11 @@ export interface PublicInitExtractOptions extends AttackOptions {
   readonly projection?: boolean;
   /** Weight storage of the saved copy; default float32. */
   readonly storage?: GraphTrainOptions['storage'];
+  /**
+   * Faces the thief does not train on: the victim's answers to them check the student after every
+   * epoch (progress `validation.loss` = 1 − mean cosine) and give the record's `heldOutCosine`.
+   */
+  readonly heldOut?: ImageBatch;
 }
 
 /**
@@ -32,23 +37,29 @@ export async function extractFromPublicInit(victim: Model, images: ImageBatch, o
   }
   const started = performance.now();
   const targets = await predictAll(victim, images, undefined, `querying ${victim.source}`);
+  const validation = options.heldOut && { images: options.heldOut, targets: await predictAll(victim, options.heldOut, undefined, `querying ${victim.source}`) };
   const projection = options.projection ?? true;
   const model = await loadGraphTrainable(options.start, {
     ...(projection ? { head: { kind: 'linear', units: targets.cols, keep: true, seed: options.seed } } : {}),
     ...(options.storage ? { storage: options.storage } : {}),
   });
+  let heldOutLoss: number | undefined;
   try {
     if (!projection && model.outputSize !== targets.cols) {
       throw new LineageError(`${options.start} gives ${model.outputSize}-d embeddings, ${victim.source} ${targets.cols}-d`, 'learn a projection (projection: true)');
     }
-    await trainGraphCopy(model, { images, targets }, regression('cosine'), options);
+    const result = await trainGraphCopy(model, { images, targets }, regression('cosine'), options, { ...(validation ? { validation } : {}) });
+    heldOutLoss = result.history.at(-1)?.validation?.loss;
   } finally {
     model.dispose();
   }
   return {
     attack: 'extract-public-init',
     output: options.saveTo,
-    params: { victim: victim.source, start: options.start, projection, loss: 'cosine', queries: images.count, ...options.training, ...(options.storage ? { storage: options.storage } : {}) },
+    params: {
+      victim: victim.source, start: options.start, projection, loss: 'cosine', queries: images.count + (options.heldOut?.count ?? 0), ...options.training,
+      ...(options.storage ? { storage: options.storage } : {}), ...(heldOutLoss !== undefined ? { heldOutCosine: 1 - heldOutLoss } : {}),
+    },
     seed: options.seed,
     seconds: (performance.now() - started) / 1000,
   };

@@ -86,7 +86,7 @@ export async function finePruneGraph(victim: string, data: TrainingData, options
     });
     const applyMasks = (): void => held.forEach(({ variable, mask }) => tf.tidy(() => variable.assign(tf.mul(variable, mask))));
     applyMasks();
-    await trainGraphCopy(model, data, loss, options, applyMasks);
+    await trainGraphCopy(model, data, loss, options, { afterStep: applyMasks });
     return {
       attack: 'fine-prune',
       output: options.saveTo,
