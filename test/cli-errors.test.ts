@@ -167,7 +167,7 @@ async function makeFixtures(): Promise<Fixtures> {
   await writeFile(tampered, flipPartByte(await readFile(bundle), 'samples.u8'));
 
   const urls = {
-    closed: await closedPortUrl(),
+    closed: CLOSED_PORT_URL,
     slow: await listen(() => {}), // holds every request open, never answers
     text: await listen((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });
@@ -228,11 +228,9 @@ async function listen(handler: RequestListener): Promise<string> {
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
-/** The URL of a loopback port that was free a moment ago and has nothing listening now. */
-async function closedPortUrl(): Promise<string> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return `http://127.0.0.1:${port}`;
-}
+/**
+ * A loopback port nothing listens on: port 2 is privileged, unassigned in practice, and not on
+ * fetch's list of blocked ports (1 is). A port freed a moment before is not safe: the test files
+ * run in parallel, and another file's server may take it.
+ */
+const CLOSED_PORT_URL = 'http://127.0.0.1:2';
