@@ -4,7 +4,9 @@
  * stolen models answer flagged queries from an independent decoy model, and the same for SAC-JC
  * variants meant not to stand out. Writes results/detector-<zoo name>.json.
  *
- *   tsx bench/detector.ts <zoo-dir> --decoy <independent model id> [--methods sac-jc,sac-w,…] [--samples 100]
+ *   tsx bench/detector.ts <zoo-dir> --decoy <independent model id> [--methods sac-jc,sac-w,…] [--samples 100] [--detection-only]
+ *
+ * --detection-only: the detection rates alone (no zoo model is queried; cheap on big face models).
  *
  * Ordinary images: the zoo's own image pool (held-out data), shuffled with seed 1 and split in two:
  * the thresholds are fitted on the first half only (each detector at a third of 1 % false alarms,
@@ -19,12 +21,12 @@ import { loadImages, sampleIndices } from '../src/data/load.js';
 import { selectImages, type ImageBatch } from '../src/data/types.js';
 import { compareWithFingerprint } from '../src/fingerprints/compare.js';
 import { fingerprint } from '../src/fingerprints/fingerprint.js';
+import { jpegSamples } from '../src/fingerprints/samples/sac-jc.js';
 import { PEER_METHODS, peerStatistics, querySuspect, scorePeer } from '../src/fingerprints/peers/methods.js';
 import type { PeerFingerprint } from '../src/fingerprints/peers/types.js';
 import { predictAll } from '../src/fingerprints/query.js';
 import { sacMatrix } from '../src/fingerprints/representation.js';
 import { isPeerMethod, type Fingerprint } from '../src/fingerprints/types.js';
-import { resample } from '../src/data/resample.js';
 import { loadModel } from '../src/models/load.js';
 import type { Model } from '../src/models/types.js';
 import { auc } from '../src/stats/auc.js';
@@ -93,17 +95,17 @@ for (const method of methods) {
   if (method !== 'sac-jc') continue;
   // Item 4: SAC-JC's own clean images, corrupted in ways meant not to look like a JPEG at quality 25.
   const clean = selectImages(pool, sampleIndices(pool, samples, 1, { balanced: true }));
-  const size = { height: clean.height, width: clean.width };
-  const upscaled = async (quality: number) => resample((await jpegCompress(await resample(clean, { height: 2 * size.height, width: 2 * size.width }), quality)).decoded, size);
+  const scaled = async (severity: number) => (await jpegSamples(pool, samples, 1, severity, 2)).images;
   checks.set('sac-jc q50', sacCheck(await withSamples(fp, (await jpegCompress(clean, 50)).decoded)));
   checks.set('sac-jc q75', sacCheck(await withSamples(fp, (await jpegCompress(clean, 75)).decoded)));
-  checks.set('sac-jc 2x q25', sacCheck(await withSamples(fp, await upscaled(25))));
-  checks.set('sac-jc 2x q10', sacCheck(await withSamples(fp, await upscaled(10))));
+  checks.set('sac-jc jpeg-scale 2', sacCheck(await withSamples(fp, await scaled(1))));
+  checks.set('sac-jc jpeg-scale 2, severity 4', sacCheck(await withSamples(fp, await scaled(4))));
 }
 victim.dispose();
 
+const detectionOnly = process.argv.includes('--detection-only');
 const decoy = await loadModel(resolveZooPath(zoo, manifest.models.find((m) => m.id === decoyId)!.path), quiet);
-const suspects = manifest.models.filter((m) => m.role !== 'victim' && m.id !== decoyId);
+const suspects = detectionOnly ? [] : manifest.models.filter((m) => m.role !== 'victim' && m.id !== decoyId);
 const scores = new Map<string, { id: string; role: string; group: string; plain: number; thief: number }[]>([...checks.keys()].map((k) => [k, []]));
 for (const m of suspects) {
   const model = await loadModel(resolveZooPath(zoo, m.path), quiet);
@@ -123,12 +125,12 @@ const negatives = [...new Set(suspects.filter((m) => m.role === 'independent').m
 const results = [...checks].map(([name, check]) => {
   const rows = scores.get(name)!;
   const stolen = rows.filter((r) => r.role === 'stolen');
-  const aucs = (key: 'plain' | 'thief') => Object.fromEntries(negatives.map((g) => [g, auc(stolen.map((r) => r[key]), rows.filter((r) => r.group === g).map((r) => r[key]))]));
+  const aucs = (key: 'plain' | 'thief') => detectionOnly ? {} : Object.fromEntries(negatives.map((g) => [g, auc(stolen.map((r) => r[key]), rows.filter((r) => r.group === g).map((r) => r[key]))]));
   return { method: name, queries: check.queries.count, detected: rates(check.queries), auc: aucs('plain'), aucAgainstThief: aucs('thief'), scores: rows };
 });
 for (const r of results) console.log(r.method, JSON.stringify(r.detected), 'AUC', JSON.stringify(r.auc), 'vs thief', JSON.stringify(r.aucAgainstThief));
 
-const out = `results/detector-${manifest.name}.json`;
+const out = `results/detector-${manifest.name}${detectionOnly ? '-detection' : ''}.json`;
 await writeFileAtomic(out, JSON.stringify({
   zoo: { path: zoo, name: manifest.name, models: manifest.models.map((m) => m.id) }, decoy: decoyId, samples, falseAlarm: FALSE_ALARM,
   thresholds, ordinary, results, seconds: (Date.now() - started) / 1000,

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { evasiveSuspect } from '../src/attacks/evasive-suspect.js';
 import { blockiness, cutMixCorner, fitThreshold, flaggedRate, jpegQuantisation, scoreAll } from '../src/attacks/query-detector.js';
 import { jpegCompress } from '../src/data/jpeg.js';
+import { jpegSamples } from '../src/fingerprints/samples/sac-jc.js';
 import type { ImageBatch } from '../src/data/types.js';
 import type { Model, Outputs } from '../src/models/types.js';
 import { Random } from '../src/util/random.js';
@@ -67,4 +68,14 @@ test('the evasive suspect answers flagged images from the decoy (cut or zero-pad
   assert.equal(thief.queries, 3);
   const padded = await evasiveSuspect(constant(1, 3), constant(10, 1), () => true).predict(batch);
   assert.deepEqual(Array.from(padded.data), [10, 0, 0, 20, 0, 0, 30, 0, 0]);
+});
+
+test('SAC-JC at jpeg scale 2 keeps the sample size and hides the JPEG blocks from the quantisation detector', async () => {
+  const photos = [1, 2, 3, 4].map(photo);
+  const pool = { ...photos[0]!, count: 4, data: Uint8Array.from(photos.flatMap((p) => [...p.data])), names: ['a', 'b', 'c', 'd'] };
+  const plain = (await jpegSamples(pool, 4, 1, 1)).images;
+  const scaled = (await jpegSamples(pool, 4, 1, 1, 2)).images;
+  assert.deepEqual([scaled.count, scaled.height, scaled.width, scaled.channels], [4, 64, 64, 1]);
+  for (let i = 0; i < 4; i++) assert.ok(jpegQuantisation(scaled, i) < jpegQuantisation(plain, i) - 0.2, `image ${i}: ${jpegQuantisation(scaled, i)} vs ${jpegQuantisation(plain, i)}`);
+  await assert.rejects(jpegSamples(pool, 4, 1, 1, 5), /JPEG scale must be a whole number 1..4/);
 });

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { DEFAULT_BENCH_SETTINGS } from '../src/bench/settings.js';
+import { defenceMisfit, parseSweep, sweepSettings } from '../src/bench/sweep.js';
 import { jpegCompress } from '../src/data/jpeg.js';
 import type { ImageBatch } from '../src/data/types.js';
 import { LineageError } from '../src/errors.js';
@@ -201,4 +203,16 @@ test('steps apply in the order written: input steps to the image, output steps t
   const written = await sent((m) => applyDefence(m, 'flip,pixelnoise=3'));
   assert.deepEqual(written, await sent((m) => flip(pixelNoise(m, 3, 1))));
   assert.notDeepEqual(written, await sent((m) => pixelNoise(flip(m), 3, 1)));
+});
+
+test('bench --sweep defence=…: values split on commas, steps joined by +; methods that cannot work behind a defence are named', () => {
+  const sweep = parseSweep('defence=none,top1,jpeg=75+round=2');
+  assert.deepEqual(sweep.values, ['none', 'top1', 'jpeg=75+round=2']);
+  assert.deepEqual(sweepSettings(DEFAULT_BENCH_SETTINGS, sweep).map((s) => s.defence), [undefined, 'top1', 'jpeg=75,round=2']);
+  assert.throws(() => parseSweep('defence=none,blur=2'), /unknown key 'blur'/);
+  assert.match(defenceMisfit('deepjudge', parseDefence('top1'), 'logits') ?? '', /not applicable: deepjudge compares class scores/);
+  assert.equal(defenceMisfit('akh', parseDefence('top1'), 'logits'), undefined);
+  assert.equal(defenceMisfit('sac-jc', parseDefence('top1,jpeg=50'), 'logits'), undefined);
+  assert.match(defenceMisfit('sac-jc', parseDefence('topk=3'), 'embedding') ?? '', /not applicable: defence topk needs logits outputs/);
+  assert.match(defenceMisfit('sac-jc', parseDefence('top1,round=2'), 'logits') ?? '', /defence round needs logits or embedding outputs, and the model returns label/);
 });

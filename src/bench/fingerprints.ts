@@ -61,7 +61,7 @@ export function fingerprintKey(method: MethodName, s: BenchSettings): string {
 }
 
 export function sacParams(s: BenchSettings, method: SacMethodName): SacParams {
-  return { method, samples: s.samples, seed: s.seed, kernel: s.kernel, outputMode: s.outputMode, jpegSeverity: s.jpegSeverity, transpose: DEFAULT_PARAMS.transpose };
+  return { method, samples: s.samples, seed: s.seed, kernel: s.kernel, outputMode: s.outputMode, jpegSeverity: s.jpegSeverity, ...(method === 'sac-jc' && s.jpegScale && s.jpegScale !== 1 ? { jpegScale: s.jpegScale } : {}), transpose: DEFAULT_PARAMS.transpose };
 }
 
 async function sacBenchFingerprint(victim: Model, pool: ImageSet, method: SacMethodName, s: BenchSettings, onProgress?: ProgressFn): Promise<BenchFingerprint> {

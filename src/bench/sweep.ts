@@ -22,6 +22,11 @@ const SWEEP_KEYS = {
     if (s > 5) throw new LineageError(`--sweep severity=${v}: JPEG severity runs 1..5`, 'use e.g. --sweep severity=1,2,3,4,5');
     return { jpegSeverity: s };
   },
+  jpegscale: (v: string) => {
+    const s = whole(v, 'jpegscale', 1);
+    if (s > 4) throw new LineageError(`--sweep jpegscale=${v}: the JPEG scale runs 1..4`, 'use e.g. --sweep jpegscale=1,2');
+    return { jpegScale: s };
+  },
   kernel: (v: string) => {
     if (!KERNELS.some((k) => k.name === v)) throw new LineageError(`--sweep kernel=${v} is not a kernel`, `kernels: ${KERNELS.map((k) => k.name).join(', ')}`);
     return { kernel: v as Kernel };

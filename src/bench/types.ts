@@ -13,6 +13,8 @@ export interface BenchSettings {
   readonly kernel: Kernel;
   readonly outputMode: OutputMode;
   readonly jpegSeverity: number;
+  /** SAC-JC: compress at this many times the sample size and shrink back (absent = 1). */
+  readonly jpegScale?: number;
   /** SAC's decision statistic: the threshold, F1 and p-values use it (AUCs are given for both). */
   readonly statistic: Statistic;
   /** A suspect-side defence every zoo model answers through (a spec of models/defences, e.g. `topk=3,round=2`); absent = none. */

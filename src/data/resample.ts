@@ -1,5 +1,5 @@
-import { decodeToBatch, type Fit, type ImageSize } from '../../data/decode.js';
-import { imageAt, type ImageBatch } from '../../data/types.js';
+import { decodeToBatch, type Fit, type ImageSize } from './decode.js';
+import { imageAt, type ImageBatch } from './types.js';
 
 /** Every image of `batch` brought to `size` (after cutting out `fit.crop` when given), with the data loaders' resampling. */
 export async function resample(batch: ImageBatch, size: ImageSize, fit: Fit = 'fill'): Promise<ImageBatch> {

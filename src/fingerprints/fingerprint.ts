@@ -31,6 +31,8 @@ export interface FingerprintOptions {
   readonly kernel?: Kernel;
   readonly outputMode?: OutputMode;
   readonly jpegSeverity?: number;
+  /** SAC-JC: compress at this many times the sample size and shrink back (default 1). */
+  readonly jpegScale?: number;
   readonly transpose?: boolean;
   /** Keep a fingerprint whose victim matrix is flat (normally refused: see quality.ts). */
   readonly allowDegenerate?: boolean;
@@ -49,7 +51,7 @@ export const DEFAULT_PARAMS: SacParams = {
   transpose: false,
 };
 
-const SAC_ONLY_OPTIONS = ['kernel', 'outputMode', 'jpegSeverity', 'transpose', 'allowDegenerate'] as const;
+const SAC_ONLY_OPTIONS = ['kernel', 'outputMode', 'jpegSeverity', 'jpegScale', 'transpose', 'allowDegenerate'] as const;
 
 /**
  * Make a fingerprint of `victim` with any method: load the data at the victim's input size, then
@@ -93,6 +95,8 @@ async function fingerprintModel(victim: Model, options: FingerprintOptions): Pro
     kernel: options.kernel ?? DEFAULT_PARAMS.kernel,
     outputMode: options.outputMode ?? DEFAULT_PARAMS.outputMode,
     jpegSeverity: options.jpegSeverity ?? DEFAULT_PARAMS.jpegSeverity,
+    // Recorded only when not 1, so bundles made without it keep their exact manifest.
+    ...(options.jpegScale !== undefined && options.jpegScale !== 1 ? { jpegScale: options.jpegScale } : {}),
     transpose: options.transpose ?? DEFAULT_PARAMS.transpose,
   }, options);
 }
@@ -145,7 +149,7 @@ async function sacFingerprint(victim: Model, pool: ImageSet, origin: string, par
 function chooseSamples(pool: ImageSet, victim: Model, p: SacParams, onProgress?: ProgressFn): Promise<SampleSet> {
   switch (p.method) {
     case 'sac-jc':
-      return jpegSamples(pool, p.samples, p.seed, p.jpegSeverity);
+      return jpegSamples(pool, p.samples, p.seed, p.jpegSeverity, p.jpegScale);
     case 'sac-w':
       return wrongSamples(pool, victim, p.samples, p.seed, onProgress);
     case 'sac-m':

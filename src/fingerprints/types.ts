@@ -41,6 +41,8 @@ export interface SacParams {
   readonly outputMode: OutputMode;
   /** SAC-JC: JPEG severity 1..5 (quality 25/18/15/10/7). */
   readonly jpegSeverity: number;
+  /** SAC-JC: compress at this many times the sample size and shrink back (absent = 1; 2 hides the 8×8 JPEG blocks). */
+  readonly jpegScale?: number;
   /** SAC-m: store the mixed images transposed (H↔W), as the reference code did. */
   readonly transpose: boolean;
 }

@@ -7,7 +7,7 @@ import { addModelOptions, modelOptionsFrom } from '../model-options.js';
 import { intOption, seedOption } from '../parse.js';
 
 /** Commander options that apply to the SAC methods only; passed on only when given, so that a peer method can refuse them. */
-const SAC_ONLY = ['kernel', 'severity', 'transpose', 'labelOnly', 'allowDegenerate'] as const;
+const SAC_ONLY = ['kernel', 'severity', 'jpegScale', 'transpose', 'labelOnly', 'allowDegenerate'] as const;
 
 export function fingerprintCommand(): Command {
   const command = addModelOptions(
@@ -23,6 +23,7 @@ export function fingerprintCommand(): Command {
       .option('--seed <n>', 'seed for every random choice', '1')
       .addOption(new Option('--kernel <kernel>', 'SAC: correlation kernel, 1−cos (default), (1−cos)/2 or RBF').choices(['cosine', 'half-cosine', 'rbf']))
       .option('--severity <1-5>', 'SAC-JC: JPEG severity, quality 25/18/15/10/7 (default 1)')
+      .option('--jpeg-scale <1-4>', 'SAC-JC: compress at this many times the sample size and shrink back; 2 hides the 8×8 JPEG blocks a thief can detect (default 1)')
       .option('--transpose', 'SAC-m: store samples transposed (H↔W) like the reference code')
       .option('--label-only', 'SAC: compare predicted labels only (for suspects whose API returns a class)')
       .option('--allow-degenerate', "SAC: keep a fingerprint even if the victim's outputs barely differ between samples, or many samples carry no image content")
@@ -44,6 +45,7 @@ export function fingerprintCommand(): Command {
       seed: seedOption(flags.seed),
       ...(given('kernel') ? { kernel: flags.kernel as Kernel } : {}),
       ...(given('severity') ? { jpegSeverity: intOption(flags.severity, '--severity') } : {}),
+      ...(given('jpegScale') ? { jpegScale: intOption(flags.jpegScale, '--jpeg-scale') } : {}),
       ...(given('transpose') ? { transpose: true } : {}),
       ...(given('labelOnly') ? { outputMode: 'label' as const } : {}),
       ...(given('allowDegenerate') ? { allowDegenerate: true } : {}),
