@@ -4,7 +4,6 @@
  * (serveModel) and through the CLI (`lineage serve` + `lineage verify --json`).
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +16,7 @@ import { calibrate, fingerprint, loadModel, saveFingerprint, serveModel, verify 
 import type { Fingerprint, SuspectResult } from '../src/index.js';
 import { resolveBuiltin } from '../src/models/builtin.js';
 import { sidecarPath, specToOverrides } from '../src/models/spec.js';
-import { runCli, startCli } from './helpers/cli.js';
+import { runCli, servedUrl, startCli } from './helpers/cli.js';
 
 const N = 20;
 const quiet = { onWarning: () => {} };
@@ -111,26 +110,4 @@ function assertSameJudgement(a: SuspectResult, b: SuspectResult, what: string): 
   assert.equal(a.verdict, b.verdict, `${what}: verdict`);
   assert.equal(a.threshold, b.threshold, `${what}: threshold`);
   assert.deepEqual(a.pValue, b.pValue, `${what}: p-values`);
-}
-
-/** The URL `lineage serve` prints once it listens (`serving <model> at <url> …`). */
-function servedUrl(child: ChildProcess, timeoutMs = 60_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let stdout = '';
-    let stderr = '';
-    const timer = setTimeout(() => reject(new Error(`lineage serve printed no URL within ${timeoutMs} ms\n${stderr}`)), timeoutMs);
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const url = /\bat (http:\/\/\S+)/.exec(stdout)?.[1];
-      if (url) {
-        clearTimeout(timer);
-        resolve(url);
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`lineage serve exited (${code}) before printing its URL\n${stderr}`));
-    });
-  });
 }
