@@ -39,10 +39,13 @@ test('tied independent models (common for discrete peer statistics): the thresho
   assert.equal(cal.fit.rule, 'default: half the smallest distance');
   const victim = judgeMatching(1, cal);
   assert.equal(victim.verdict, 'stolen');
-  assert.deepEqual(victim.pValue, { rank: 1 / 4 }); // (1 + 0 below + ½·0 tied) / (3 + 1)
+  assert.equal(victim.pValue.rank, 1 / 4); // (1 + 0 at or below) / (3 + 1): the floor
+  assert.equal(victim.pValue.floor, 1 / 4);
+  assert.equal(victim.pValue.t, undefined);
+  assert.deepEqual(Object.keys(victim.pValue.nulls!), ['rank'], 'no t-test, so no t-test null');
   const tiedWithThem = judgeMatching(0, cal);
   assert.equal(tiedWithThem.verdict, 'independent');
-  assert.deepEqual(tiedWithThem.pValue, { rank: (1 + 0 + 0.5 * 3) / 4 });
+  assert.equal(tiedWithThem.pValue.rank, (1 + 3) / 4); // ties count as closer: exact under exchangeability
 });
 
 test('with spread, the verdict holds the value to the threshold and both p-values are given', () => {

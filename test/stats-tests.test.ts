@@ -95,10 +95,10 @@ test('mannWhitneyU on a larger mixed example (scipy reference)', () => {
   assertClose(mannWhitneyU(a, b, 'two-sided').p, 0.24095466870157012, 1e-13);
 });
 
-test('rankPValue = (1 + #below + ½·#tied)/(n + 1)', () => {
+test('rankPValue = (1 + #at or below)/(n + 1): a tie counts as closer', () => {
   const group = [1, 2, 3, 4];
   assert.equal(rankPValue(0.5, group), 1 / 5); // nothing below: the smallest possible p, 1/(n + 1)
-  assert.equal(rankPValue(2, group), 2.5 / 5); // 1 below, 1 tied
+  assert.equal(rankPValue(2, group), 3 / 5); // 1 below, 1 tied
   assert.equal(rankPValue(2.5, group), 3 / 5);
   assert.equal(rankPValue(10, group), 1);
   assert.throws(() => rankPValue(1, []), LineageError);

@@ -1,6 +1,6 @@
 import { LineageError } from '../errors.js';
 import { quantile } from '../stats/describe.js';
-import { rankPValue, singleVsGroupTTest } from '../stats/tests.js';
+import { P_VALUE_NULLS, rankPValue, singleVsGroupTTest } from '../stats/tests.js';
 import { fitThreshold, parseThresholdRule } from '../stats/threshold.js';
 import type { ThresholdFit, ThresholdRule } from '../stats/threshold.js';
 import type { CalibrationOf, PValues } from './types.js';
@@ -91,7 +91,8 @@ export interface Judgement<S extends string> {
 
 /**
  * `stolen` at or below the threshold, else `independent`, with p-values against the calibration
- * models' values (the t-test only when they vary: discrete peer statistics often tie).
+ * models' values (the t-test only when they vary: discrete peer statistics often tie), each with its
+ * null hypothesis, and the rank p-value's floor 1/(K + 1).
  */
 export function judge<S extends string, M>(value: number, calibration: CalibrationOf<S, M>, valueOf: (scores: M) => number): Judgement<S> {
   const group = calibration.models.map(valueOf);
@@ -100,6 +101,11 @@ export function judge<S extends string, M>(value: number, calibration: Calibrati
     statistic: calibration.statistic,
     threshold: calibration.fit.threshold,
     verdict: value <= calibration.fit.threshold ? 'stolen' : 'independent',
-    pValue: { ...(spread ? { t: singleVsGroupTTest(value, group).p } : {}), rank: rankPValue(value, group) },
+    pValue: {
+      ...(spread ? { t: singleVsGroupTTest(value, group).p } : {}),
+      rank: rankPValue(value, group),
+      floor: 1 / (group.length + 1),
+      nulls: spread ? P_VALUE_NULLS : { rank: P_VALUE_NULLS.rank },
+    },
   };
 }

@@ -175,8 +175,12 @@ export type Verdict = 'stolen' | 'independent' | 'inconclusive';
 export interface PValues {
   /** t-test of the one value against the calibration models' values; absent when those have no spread (the test is undefined). */
   readonly t?: number;
-  /** Exact rank test (stats/tests.ts rankPValue). */
+  /** Conformal rank p-value, the headline one (stats/tests.ts rankPValue): exact under exchangeability, never below `floor`. */
   readonly rank: number;
+  /** 1/(K + 1) for K calibration models: the smallest rank p-value this calibration can give (absent in older results). */
+  readonly floor?: number;
+  /** The null hypothesis of each p-value, in words (stats/tests.ts P_VALUE_NULLS). */
+  readonly nulls?: { readonly rank: string; readonly t?: string };
 }
 
 export interface SuspectResult extends Scores {

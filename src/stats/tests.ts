@@ -89,21 +89,29 @@ export function mannWhitneyU(a: ArrayLike<number>, b: ArrayLike<number>, alterna
 }
 
 /**
- * Exact rank p-value of one distance x against the n independent-model distances, no distribution
- * assumed: p = (1 + #{g < x} + ½·#{g = x}) / (n + 1). If the suspect were one more independent
- * model, its distance would be equally likely to take any of the n + 1 ranks, so P(p ≤ k/(n+1)) =
- * k/(n+1): p is the share of ranks at least as close to the victim as the suspect's.
- * The smallest possible p is 1/(n + 1): with 5 independent models no suspect can get below
- * 1/6 ≈ 0.17; p < 0.05 needs at least 19.
+ * The null hypothesis of each p-value a verdict carries, in words, for verify's JSON and footnotes.
+ * The rank p-value is the headline: it is exact whatever the distribution of independent models'
+ * statistics, while the t-test's normal model of a handful of calibration models is measured to
+ * give p < 0.05 far more often than 5 % of the time to independent models (BENCHMARKS.md).
+ */
+export const P_VALUE_NULLS = {
+  rank: 'the suspect is exchangeable with the K calibration models (one more model drawn the way they were); exact under that null, never below 1/(K+1)',
+  t: "the suspect's statistic is one more draw from a normal distribution fitted to the K calibration models; approximate, too small when that fit is wrong",
+} as const;
+
+/**
+ * Conformal (rank) p-value of one distance x against the n independent-model distances, no
+ * distribution assumed: p = (1 + #{g ≤ x}) / (n + 1). Null: the suspect is exchangeable with the
+ * calibration models (one more model drawn the way they were). Then its distance is equally likely
+ * to take any of the n + 1 ranks, so P(p ≤ k/(n+1)) ≤ k/(n+1) — exactly valid, ties included
+ * (a tie counts as closer: counting it ½ would make p too small whenever statistics tie, as
+ * discrete peer scores do). The smallest possible p is 1/(n + 1): with 5 independent models no
+ * suspect can get below 1/6 ≈ 0.17; p < 0.05 needs at least 19.
  */
 export function rankPValue(x: number, group: ArrayLike<number>): number {
   requireSample([x], "suspect's distance");
   requireSample(group, 'independent-model distances');
-  let below = 0;
-  let tied = 0;
-  for (let i = 0; i < group.length; i++) {
-    if (group[i]! < x) below++;
-    else if (group[i] === x) tied++;
-  }
-  return (1 + below + tied / 2) / (group.length + 1);
+  let atOrBelow = 0;
+  for (let i = 0; i < group.length; i++) if (group[i]! <= x) atOrBelow++;
+  return (1 + atOrBelow) / (group.length + 1);
 }
