@@ -6,6 +6,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { selectImages, type ImageBatch } from '../src/data/types.js';
 import { LineageError } from '../src/errors.js';
+import { exportOnnx } from '../src/export/onnx-export.js';
 import { loadModel } from '../src/models/load.js';
 import type { InputSpec, Outputs } from '../src/models/types.js';
 import { fitToSpec } from '../src/train/data.js';
@@ -69,6 +70,7 @@ test('a TF.js graph model (builtin:mobileface) trains with a CosFace head and ro
     const loaded = await loadModel(saveTo, quiet);
     assert.equal(maxAbsDiff(trained, await loaded.predict(probe)), 0, 'float32 storage gives identical outputs');
     await loaded.dispose();
+    await assert.rejects(exportOnnx(saveTo, path.join(dir, 'x.onnx')), /is a TF\.js graph model, not a layers model/);
     const original = await loadModel('builtin:mobileface', quiet);
     assert.ok(maxAbsDiff(trained, await original.predict(probe)) > 1e-3, 'training changed the weights');
     await original.dispose();

@@ -94,6 +94,7 @@ export async function saveGraphModel(model: GraphTrainable, dir: string, spec: I
   const signature = (model.json as { signature?: { outputs?: unknown } }).signature;
   const json = {
     ...model.json,
+    format: 'graph-model',
     modelTopology: keep ? { ...topology, node: [...topology.node, ...keep.nodes] } : topology,
     ...(keep && signature ? { signature: { ...signature, outputs: { [output]: { name: output, dtype: 'DT_FLOAT' } } } } : {}),
     weightsManifest: [{ paths: [WEIGHTS], weights: encoded.map((e) => e.entry) }],

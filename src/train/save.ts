@@ -79,6 +79,12 @@ export async function loadTrainableModel(dir: string): Promise<{ model: tf.Layer
   } catch (e) {
     throw new LineageError(`cannot read trained model ${dir}: ${errorMessage(e)}`, `give a folder written by the training loop (${MODEL_JSON}, ${WEIGHTS}, model.lineage.json)`);
   }
+  if (json.format === 'graph-model') {
+    // Graph models keep the converted graph's ops (fused convs, clipping, PReLU as Maximum/Minimum), which
+    // neither tf.layers nor the ONNX exporter (src/export) can rebuild.
+    throw new LineageError(`${dir} is a TF.js graph model, not a layers model: it cannot be loaded as one (layers attacks, ONNX export)`,
+      'query it with loadModel, and train it with loadGraphTrainable (src/train/graph.ts) or the graph attacks; ONNX export is for layers models only');
+  }
   const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
   const data = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
   const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData: data }));
