@@ -62,10 +62,10 @@ export async function loadLfw(dir: string, options: LfwOptions = {}): Promise<Lo
 
 /**
  * The verification pairs of an LFW folder, as indices into `set` (loaded with loadLfw, possibly a
- * subset). Reads `pairs_subset.csv` when present (it lists only pairs whose images are shipped),
+ * subset, or just its names). Reads `pairs_subset.csv` when present (it lists only pairs whose images are shipped),
  * else the official `pairs.txt`. Pairs with an image not in `set` are left out and counted.
  */
-export async function loadLfwPairs(dir: string, set: ImageSet): Promise<{ pairs: FacePair[]; missing: number; source: string }> {
+export async function loadLfwPairs(dir: string, set: Pick<ImageSet, 'names'>): Promise<{ pairs: FacePair[]; missing: number; source: string }> {
   const csvPath = join(dir, 'pairs_subset.csv');
   const txtPath = join(dir, 'pairs.txt');
   const csv = await readFile(csvPath, 'utf8').catch(() => undefined);
