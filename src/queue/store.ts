@@ -7,12 +7,13 @@
  *   - S3-compatible object storage: s3://bucket/prefix?endpoint=http://host:port[&region=r],
  *     credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (never from the URL or Redis).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { access, cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AwsClient } from 'aws4fetch';
 import { LineageError, errorMessage } from '../errors.js';
+import { removeStaleTemps, tempSiblings } from '../util/atomic-write.js';
 
 export interface ArtefactStore {
   /** The URL the store was opened with (sent to workers inside each job). */
@@ -48,10 +49,14 @@ export function openStore(url: string): ArtefactStore {
   return new FolderStore(url.startsWith('file://') ? fileURLToPath(url) : path.resolve(url));
 }
 
-/** Fill a temp folder beside `to`, then rename it into place (replacing an incomplete `to`). */
+/**
+ * Fill a temp folder beside `to`, then rename it into place (replacing an incomplete `to`); temps
+ * of processes that died are removed first (the project's one temp naming, see tempSiblings).
+ */
 async function placeFolder(to: string, fill: (tmp: string) => Promise<void>): Promise<void> {
-  const tmp = `${to}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const { tmp } = tempSiblings(to);
   await mkdir(path.dirname(to), { recursive: true });
+  await removeStaleTemps(to);
   try {
     await fill(tmp);
     await rm(to, { recursive: true, force: true });

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Worker, type Job } from 'bullmq';
 import { errorMessage } from '../errors.js';
+import { isRunning } from '../util/atomic-write.js';
 import { localJobRunner } from '../zoo/trained/pool.js';
 import { checkRedis, redisConnection } from './redis.js';
 import { processScanJob, SCAN_QUEUE, type QueuedScanJob } from './scan-jobs.js';
@@ -36,17 +37,8 @@ async function removeDeadWorkersFolders(): Promise<void> {
   const names = await readdir(WORK_ROOT).catch(() => [] as string[]);
   for (const name of names) {
     const pid = Number(name);
-    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    if (!Number.isInteger(pid) || pid === process.pid || isRunning(pid)) continue;
     await rm(path.join(WORK_ROOT, name), { recursive: true, force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -116,7 +116,8 @@ export function fileErrorHint(e: unknown): string {
   }
 }
 
-function isRunning(pid: number): boolean {
+/** Is process `pid` alive (on this machine)? */
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
