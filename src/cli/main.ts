@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { isLineageError } from '../errors.js';
 import { fileErrorHint } from '../util/atomic-write.js';
 import { LINEAGE_VERSION } from '../version.js';
+import { auditCommand } from './commands/audit.js';
 import { benchCommand } from './commands/bench.js';
 import { calibrateCommand } from './commands/calibrate.js';
 import { demoCommand } from './commands/demo.js';
@@ -22,6 +23,7 @@ const program = new Command('lineage')
   .addCommand(fingerprintCommand())
   .addCommand(calibrateCommand())
   .addCommand(verifyCommand())
+  .addCommand(auditCommand())
   .addCommand(inspectCommand())
   .addCommand(serveCommand())
   .addCommand(demoCommand())

@@ -1,13 +1,15 @@
-import type { Model } from '../models/types.js';
+import type { Model, Outputs } from '../models/types.js';
 import { matrixDistance, matrixPearsonDistance } from '../stats/correlation.js';
 import { predictAll } from './query.js';
 import { sacMatrix } from './representation.js';
-import type { Fingerprint, OutputMode, ProgressFn } from './types.js';
+import type { Fingerprint, OutputMode, ProgressFn, SacParams } from './types.js';
 
 export interface Comparison {
   readonly distance: number;
   readonly pearsonDistance: number;
   readonly matrix: Float64Array;
+  /** The victim's matrix it was compared with (label mode for a label-only suspect). */
+  readonly victimMatrix: Float64Array;
   readonly queries: number;
 }
 
@@ -17,18 +19,26 @@ export interface Comparison {
  * with like.
  */
 export async function compareWithFingerprint(fp: Fingerprint, suspect: Model, onProgress?: ProgressFn): Promise<Comparison> {
-  const { params } = fp.manifest;
   const before = suspect.queries;
   const outputs = await predictAll(suspect, fp.samples, onProgress, `querying ${suspect.source}`);
-  const mode: OutputMode = suspect.spec.outputKind === 'label' ? 'label' : params.outputMode;
+  return { ...compareOutputs(fp, outputs, suspect.spec.outputKind === 'label'), queries: suspect.queries - before };
+}
+
+/** What compareOutputs needs of a fingerprint: its parameters and the victim's outputs and matrix (an evidence log holds them too). */
+export type ComparisonBasis = Pick<Fingerprint, 'victimOutputs' | 'victimMatrix'> & { readonly manifest: { readonly params: SacParams } };
+
+/** The comparison of a suspect's outputs on all N samples (in sample order) with the victim's; label mode when `labelsOnly`. */
+export function compareOutputs(fp: ComparisonBasis, outputs: Outputs, labelsOnly: boolean): Omit<Comparison, 'queries'> {
+  const { params } = fp.manifest;
+  const mode: OutputMode = labelsOnly ? 'label' : params.outputMode;
   const classes = fp.victimOutputs.cols;
   const victimMatrix = mode === params.outputMode ? fp.victimMatrix : sacMatrix(fp.victimOutputs, params.kernel, mode, classes);
   const matrix = sacMatrix(outputs, params.kernel, mode, classes);
-  const n = fp.samples.count;
+  const n = outputs.rows;
   return {
     distance: matrixDistance(victimMatrix, matrix),
     pearsonDistance: matrixPearsonDistance(victimMatrix, matrix, n),
     matrix,
-    queries: suspect.queries - before,
+    victimMatrix,
   };
 }

@@ -1,5 +1,6 @@
 import type { ImageBatch } from '../data/types.js';
 import type { InputSpec, Outputs } from '../models/types.js';
+import type { Interval } from '../stats/bootstrap.js';
 import type { Kernel } from '../stats/correlation.js';
 import type { ThresholdFit } from '../stats/threshold.js';
 import type { PeerFingerprint, PeerMethodName, PeerScore } from './peers/types.js';
@@ -194,6 +195,8 @@ export interface SuspectResult extends Scores {
    * (small ⇒ evidence of theft): a t-test on the calibration distances and a rank test.
    */
   readonly pValue?: PValues;
+  /** Bootstrap intervals of both statistics over the fingerprint samples (stats/bootstrap.ts sampleBootstrap). */
+  readonly intervals?: { readonly distance: Interval; readonly pearsonDistance: Interval };
   readonly queries: number;
   /** Why the verdict is `inconclusive` although the bundle is calibrated (e.g. the suspect's outputs are degenerate). */
   readonly reason?: string;

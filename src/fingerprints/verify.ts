@@ -1,4 +1,5 @@
 import { errorMessage, isLineageError, LineageError } from '../errors.js';
+import { sampleBootstrap } from '../stats/bootstrap.js';
 import type { ModelOptions } from '../models/load.js';
 import type { Model } from '../models/types.js';
 import { withModel } from './calibrate.js';
@@ -68,10 +69,11 @@ function checkFingerprintCalibration(fp: AnyFingerprint): void {
   checkCalibration(cal, (m) => scoreOf(m, cal.statistic));
 }
 
-/** The verdict and p-values for one SAC comparison under a calibration (or none); `inconclusive` with a reason for degenerate outputs. */
+/** The verdict, p-values and bootstrap intervals (seeded, 1000 resamples of the samples) for one SAC comparison under a calibration (or none); `inconclusive` with a reason for degenerate outputs. */
 export function decide(source: string, c: Comparison, cal: Calibration | undefined): SuspectResult {
-  const base = { source, distance: c.distance, pearsonDistance: c.pearsonDistance, queries: c.queries, matrix: c.matrix };
-  const degenerate = degenerateOutputs(c.matrix, Math.round(Math.sqrt(c.matrix.length)), 'its');
+  const n = Math.round(Math.sqrt(c.matrix.length));
+  const base = { source, distance: c.distance, pearsonDistance: c.pearsonDistance, intervals: sampleBootstrap(c.victimMatrix, c.matrix, n), queries: c.queries, matrix: c.matrix };
+  const degenerate = degenerateOutputs(c.matrix, n, 'its');
   if (!cal || degenerate) return { ...base, ...(cal ? { statistic: cal.statistic, threshold: cal.fit.threshold } : {}), verdict: 'inconclusive', ...(degenerate ? { reason: degenerate } : {}) };
   return { ...base, ...judge(scoreOf(c, cal.statistic), cal, (m) => scoreOf(m, cal.statistic)) };
 }

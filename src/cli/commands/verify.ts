@@ -1,5 +1,8 @@
 import { Command } from 'commander';
+import { LineageError } from '../../errors.js';
 import type { AnyFingerprint, AnySuspectResult, PeerSuspectResult, SuspectFailure, SuspectResult } from '../../fingerprints/types.js';
+import type { Interval } from '../../stats/bootstrap.js';
+import { P_VALUE_NULLS } from '../../stats/tests.js';
 import { num, table } from '../format.js';
 import { addModelOptions, modelOptionsFrom } from '../model-options.js';
 
@@ -11,6 +14,8 @@ export function verifyCommand(): Command {
       .argument('<bundle>', 'fingerprint bundle (calibrated for verdicts)')
       .argument('<suspects...>', 'suspect models: files, directories, builtin:<name> or http(s) URLs')
       .option('--report <file.html>', 'also write an HTML report (peer bundles: the scores, without correlation heatmaps)')
+      .option('--evidence <log>', 'write a tamper-evident evidence log (hash-chained JSON lines: commitments, every query and response, results); check it with `lineage audit` (SAC bundles)')
+      .option('--sign-key <key.pem>', "with --evidence: sign the log's head with the owner's private key (PEM, Ed25519 or RSA)")
       .option('--json', 'print JSON'),
   ).action(async (bundle: string, suspects: string[], flags) => {
     const [{ loadFingerprint }, { verify }, { writeVerifyReport }, { ProgressBars }] = await Promise.all([
@@ -23,8 +28,15 @@ export function verifyCommand(): Command {
     const near = fp.calibration?.nearCopies ?? [];
     if (near.length > 0) console.error(`warning: this bundle was calibrated with near-copies of the victim kept on purpose (${near.join(', ')}): its threshold is lower than independent models justify, so copies may pass as independent`);
     const bars = new ProgressBars();
-    const results = await verify(fp, suspects, { model: modelOptionsFrom(flags), onProgress: bars.report });
+    const options = { model: modelOptionsFrom(flags), onProgress: bars.report };
+    if (flags.signKey && !flags.evidence) throw new LineageError('--sign-key signs an evidence log', 'add --evidence <log>');
+    if (flags.evidence && fp.kind !== 'sac') throw new LineageError(`--evidence: ${fp.method} bundles are not supported yet`, 'write evidence logs with a SAC bundle (sac-jc, sac-w, sac-m)');
+    const evidence = flags.evidence && fp.kind === 'sac'
+      ? await (await import('../../evidence/verify-evidence.js')).verifyWithEvidence(bundle, fp, suspects, options, { log: flags.evidence, signKey: flags.signKey, settings: { bundle, suspects, ...flags } })
+      : undefined;
+    const results = evidence?.results ?? await verify(fp, suspects, options);
     bars.stop();
+    if (evidence) console.error(`evidence log written to ${flags.evidence} (head ${evidence.head})`);
     const failed = results.filter((r): r is SuspectFailure => r.verdict === 'error');
     // Every suspect has its row; with none judged there is nothing to report but the errors.
     const judged = failed.length < results.length;
@@ -32,6 +44,7 @@ export function verifyCommand(): Command {
     if (flags.json) console.log(JSON.stringify(results.map(withoutMatrix), null, 2));
     else if (judged) {
       console.log(resultTable(fp, results));
+      console.log(pValueFootnote(fp));
       for (const r of results) if (r.verdict === 'inconclusive' && r.reason) console.log(`inconclusive: ${r.source}: ${r.reason}`);
       if (!fp.calibration) console.error('\nnote: the bundle is not calibrated, so no verdict can be given; run `lineage calibrate` with independent models first');
       if (flags.report) console.log(`\nreport written to ${flags.report}`);
@@ -59,14 +72,27 @@ function resultTable(fp: AnyFingerprint, results: readonly (AnySuspectResult | S
   const peer = results.find((r): r is PeerSuspectResult => 'scores' in r);
   const peerNames = peer?.scores.map((s) => s.name);
   const decisionColumn = peer && !peer.scores.some((s) => s.name === peer.statistic) ? peer.statistic : undefined;
-  const scoreColumns = peerNames ? [...peerNames, ...(decisionColumn ? [decisionColumn] : [])] : ['distance', 'pearson'];
+  const scoreColumns = peerNames ? [...peerNames, ...(decisionColumn ? [decisionColumn] : [])] : ['distance', 'pearson', '95 % CI (pearson)'];
+  const interval = (i: Interval | undefined) => (i ? `${num(i.lower)}–${num(i.upper)}` : num(undefined));
   const scoreCells = (r: AnySuspectResult) => ('scores' in r
     ? [...r.scores.map((s) => num(s.value)), ...(decisionColumn ? [num(r.value)] : [])]
-    : [num(r.distance), num(r.pearsonDistance)]);
+    : [num(r.distance), num(r.pearsonDistance), interval(r.intervals?.pearsonDistance)]);
   return table(
     ['suspect', ...scoreColumns, `threshold (${fp.calibration?.statistic ?? 'none'})`, 'p (t-test)', 'p (rank)', 'verdict', 'queries'],
     results.map((r) => (r.verdict === 'error'
       ? [r.source, ...scoreColumns.map(() => num(undefined)), num(undefined), num(undefined), num(undefined), 'error', '—']
       : [r.source, ...scoreCells(r), num(r.threshold), num(r.pValue?.t), num(r.pValue?.rank), r.verdict, String(r.queries)])),
   );
+}
+
+/** What each p-value assumes, and what K calibration models allow (the rank p-value is the headline one). */
+function pValueFootnote(fp: AnyFingerprint): string {
+  const k = fp.calibration?.models.length;
+  return [
+    '',
+    `p (rank), the headline: conformal; null: ${P_VALUE_NULLS.rank}.`,
+    `p (t-test): null: ${P_VALUE_NULLS.t}; measured to fall below 0.05 for related-but-independent models (README "How strong is a verdict").`,
+    '95 % CI: bootstrap over the fingerprint samples (1000 resamples, seed 1): how far the statistic moves with other samples, not how likely the verdict is right.',
+    ...(k !== undefined && k < 19 ? [`warning: K = ${k} calibration models: p (rank) cannot go below 1/(K+1) = ${num(1 / (k + 1))}; p < 0.05 needs 19 or more independent models`] : []),
+  ].join('\n');
 }
