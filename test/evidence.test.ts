@@ -120,3 +120,12 @@ test('signing: an Ed25519-signed log verifies with the owner key and fails with 
   const unsigned = (await writeLog('unsigned.jsonl')).text;
   assert.throws(() => audit(unsigned, ownerPub), /not signed/);
 });
+
+test('a sequential verification is logged and replayed: the audit re-runs its looks on the logged responses', async () => {
+  const log = join(dir, 'sequential.jsonl');
+  const { results } = await verifyWithEvidence(bundle, fp, [fakeModel('copy', 1, 99, 0.05), fakeModel('stranger', 21)], { sequential: { maxQueries: 20, alpha: 0.01 } }, { log, settings: {} });
+  for (const r of results) assert.ok(r.verdict !== 'error' && r.sequential, 'a sequential record');
+  const a = audit(await readFile(log, 'utf8'));
+  assert.deepEqual(a.suspects.map((s) => s.agrees), [true, true]);
+  assert.equal(a.suspects[0]!.recomputed!.verdict, 'stolen');
+});

@@ -10,7 +10,10 @@ import { compareOutputs } from '../fingerprints/compare.js';
 import { sacMatrix } from '../fingerprints/representation.js';
 import type { Calibration, SacParams, SuspectFailure, SuspectResult } from '../fingerprints/types.js';
 import type { InputSpec } from '../models/types.js';
-import { decide } from '../fingerprints/verify.js';
+import { queryOrder, sequentialLook } from '../fingerprints/sequential.js';
+import type { SequentialBasis, SequentialRecord } from '../fingerprints/sequential.js';
+import { decide, decideSequential } from '../fingerprints/verify.js';
+import { lookSchedule } from '../stats/sequential.js';
 import { checkSignature, readChain, sha256 } from './chain.js';
 import type { Entry } from './chain.js';
 import { EVIDENCE_FORMAT, floatsFromBase64 } from './record.js';
@@ -49,6 +52,7 @@ export function audit(text: string, verifyKey?: string): Audit {
   const victimOutputs = { data: victimData, rows: vo.rows, cols: vo.cols };
   const basis = { manifest: { params }, victimOutputs, victimMatrix: sacMatrix(victimOutputs, params.kernel, params.outputMode) };
   const calibration = start.calibration as Calibration | undefined;
+  const replaySequential = replaySequentialWith({ ...basis, samples: { count: committed.length } }, fault);
 
   const suspects: AuditedSuspect[] = [];
   let current: { source: string; spec: InputSpec; queries: Entry[] } | undefined;
@@ -85,9 +89,14 @@ export function audit(text: string, verifyKey?: string): Audit {
       seen[index] = true;
       outputs.set(values, index * cols);
     }
-    if (seen.some((x) => !x)) throw fault(`${s.source} was not asked for every committed sample`);
-    const c = compareOutputs(basis, { data: outputs, rows: n, cols }, s.spec.outputKind === 'label');
-    const again = decide(s.source, { ...c, queries: rows.length }, calibration);
+    const labelsOnly = s.spec.outputKind === 'label';
+    const sequential = logged.verdict === 'error' ? undefined : logged.sequential;
+    let again: SuspectResult;
+    if (sequential && calibration) again = replaySequential(s.source, rows, cols, labelsOnly, sequential, calibration);
+    else {
+      if (seen.some((x) => !x)) throw fault(`${s.source} was not asked for every committed sample`);
+      again = decide(s.source, { ...compareOutputs(basis, { data: outputs, rows: n, cols }, labelsOnly), queries: rows.length }, calibration);
+    }
     const same = (a?: number, b?: number) => a !== undefined && b !== undefined && Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(a));
     const agrees = logged.verdict !== 'error' && again.verdict === logged.verdict && same(again.distance, logged.distance) && same(again.pearsonDistance, logged.pearsonDistance);
     return {
@@ -98,6 +107,27 @@ export function audit(text: string, verifyKey?: string): Audit {
       queries: rows.length,
     };
   }
+}
+
+/**
+ * Re-run a sequential verification's looks on the logged responses: they must be the seeded order's
+ * first samples, and the looks must settle (or not) exactly where the log says.
+ */
+function replaySequentialWith(basis: SequentialBasis, fault: (why: string) => LineageError) {
+  return (source: string, rows: readonly { index: number; values: Float32Array }[], cols: number, labelsOnly: boolean, seq: SequentialRecord, cal: Calibration): SuspectResult => {
+    const order = queryOrder(basis.samples.count, seq.seed);
+    if (rows.some((r, k) => r.index !== order[k])) throw fault(`${source} was not queried in the seeded order the log states (seed ${seq.seed})`);
+    const looks = lookSchedule(seq.maxQueries, seq.round).filter((at) => at <= rows.length);
+    let last: ReturnType<typeof sequentialLook> | undefined;
+    for (const at of looks) {
+      const data = new Float32Array(at * cols);
+      rows.slice(0, at).forEach((r, k) => data.set(r.values, k * cols));
+      last = sequentialLook(basis, cal, order, { data, rows: at, cols }, labelsOnly, seq.alpha, seq.maxQueries / 2);
+      if (last.look.settled) break;
+    }
+    if (!last || last.look.samples !== rows.length || last.look.settled !== seq.settled) throw fault(`${source}'s sequential looks do not stop where the log says`);
+    return decideSequential(source, { ...last.comparison, queries: rows.length }, cal, seq);
+  };
 }
 
 function checkSigned(signature: Entry | undefined, head: string, verifyKey: string | undefined, fault: (why: string) => LineageError): Audit['signed'] {

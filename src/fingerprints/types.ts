@@ -4,6 +4,7 @@ import type { Interval } from '../stats/bootstrap.js';
 import type { Kernel } from '../stats/correlation.js';
 import type { ThresholdFit } from '../stats/threshold.js';
 import type { PeerFingerprint, PeerMethodName, PeerScore } from './peers/types.js';
+import type { SequentialRecord } from './sequential.js';
 
 /** The fingerprinting methods of the SAC family (each = sample set × correlation matrix × mean |ΔC|). */
 export type SacMethodName = 'sac-jc' | 'sac-w' | 'sac-m';
@@ -197,6 +198,8 @@ export interface SuspectResult extends Scores {
   readonly pValue?: PValues;
   /** Bootstrap intervals of both statistics over the fingerprint samples (stats/bootstrap.ts sampleBootstrap). */
   readonly intervals?: { readonly distance: Interval; readonly pearsonDistance: Interval };
+  /** Sequential verification: the looks, queries used and the settled verdict (sequential.ts). */
+  readonly sequential?: SequentialRecord;
   readonly queries: number;
   /** Why the verdict is `inconclusive` although the bundle is calibrated (e.g. the suspect's outputs are degenerate). */
   readonly reason?: string;

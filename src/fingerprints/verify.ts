@@ -7,6 +7,8 @@ import { compareWithFingerprint } from './compare.js';
 import type { Comparison } from './compare.js';
 import { checkCalibration, judge } from './decision.js';
 import { peerStatistic, scoreSuspect } from './peer-fingerprint.js';
+import { compareSequentially } from './sequential.js';
+import type { SequentialOptions, SequentialRecord } from './sequential.js';
 import type { PeerScore } from './peers/types.js';
 import { degenerateOutputs } from './quality.js';
 import { scoreOf, STATISTICS } from './types.js';
@@ -15,6 +17,8 @@ import type { AnyFingerprint, AnySuspectResult, Calibration, Fingerprint, PeerFi
 export interface VerifyOptions {
   readonly model?: ModelOptions;
   readonly onProgress?: ProgressFn;
+  /** Query in rounds and stop when the verdict is settled at error rate α (SAC bundles with a calibration; sequential.ts). */
+  readonly sequential?: SequentialOptions;
 }
 
 /**
@@ -38,7 +42,7 @@ export async function verify(fp: AnyFingerprint, suspects: readonly (Model | str
     try {
       results.push(await withModel(suspect, options.model, async (model): Promise<AnySuspectResult> => fp.kind === 'peer'
         ? decidePeer(fp, model.source, await scoreSuspect(fp, model, options.onProgress))
-        : decide(model.source, await compareWithFingerprint(fp, model, options.onProgress), fp.calibration)));
+        : decideSacWith(fp, model, options)));
     } catch (e) {
       const source = typeof suspect === 'string' ? suspect : suspect.source;
       const message = errorMessage(e);
@@ -51,6 +55,21 @@ export async function verify(fp: AnyFingerprint, suspects: readonly (Model | str
     }
   }
   return results;
+}
+
+/** One SAC suspect: compared on every sample, or sequentially (the settled decision is the verdict). */
+export async function decideSacWith(fp: Fingerprint, model: Model, options: VerifyOptions): Promise<SuspectResult> {
+  const cal = fp.calibration;
+  if (!options.sequential) return decide(model.source, await compareWithFingerprint(fp, model, options.onProgress), cal);
+  if (!cal) throw new LineageError('sequential verification (--max-queries) needs a calibrated bundle: it stops when the verdict is settled against the threshold', 'run `lineage calibrate` first, or drop --max-queries');
+  const { sequential, ...c } = await compareSequentially(fp, cal, model, options.sequential, options.onProgress);
+  return decideSequential(model.source, c, cal, sequential);
+}
+
+/** The verdict of a sequential comparison: the settled decision, else the fixed rule on the samples queried (inconclusive stays). */
+export function decideSequential(source: string, c: Comparison, cal: Calibration, sequential: SequentialRecord): SuspectResult {
+  const result = decide(source, c, cal);
+  return { ...result, ...(sequential.settled && result.verdict !== 'inconclusive' ? { verdict: sequential.settled } : {}), sequential };
 }
 
 /** Refuse a bundle whose calibration was edited: its threshold must follow from its stored scores and rule. */

@@ -4,6 +4,7 @@ import type { AnyFingerprint, AnySuspectResult, PeerSuspectResult, SuspectFailur
 import type { Interval } from '../../stats/bootstrap.js';
 import { P_VALUE_NULLS } from '../../stats/tests.js';
 import { num, table } from '../format.js';
+import { intOption } from '../parse.js';
 import { addModelOptions, modelOptionsFrom } from '../model-options.js';
 
 export function verifyCommand(): Command {
@@ -16,6 +17,9 @@ export function verifyCommand(): Command {
       .option('--report <file.html>', 'also write an HTML report (peer bundles: the scores, without correlation heatmaps)')
       .option('--evidence <log>', 'write a tamper-evident evidence log (hash-chained JSON lines: commitments, every query and response, results); check it with `lineage audit` (SAC bundles)')
       .option('--sign-key <key.pem>', "with --evidence: sign the log's head with the owner's private key (PEM, Ed25519 or RSA)")
+      .option('--max-queries <Q>', 'sequential verification (SAC, calibrated): query in rounds, stop as soon as the verdict is settled at error rate --alpha; at most Q queries per suspect', (v) => intOption(v, '--max-queries'))
+      .option('--alpha <a>', 'with --max-queries: the error rate of a settled verdict (default 0.01)', (v) => fractionOption(v, '--alpha'), 0.01)
+      .option('--round <R>', 'with --max-queries: queries per round (default 10; the first look is at 20 samples)', (v) => intOption(v, '--round'), 10)
       .option('--json', 'print JSON'),
   ).action(async (bundle: string, suspects: string[], flags) => {
     const [{ loadFingerprint }, { verify }, { writeVerifyReport }, { ProgressBars }] = await Promise.all([
@@ -28,7 +32,11 @@ export function verifyCommand(): Command {
     const near = fp.calibration?.nearCopies ?? [];
     if (near.length > 0) console.error(`warning: this bundle was calibrated with near-copies of the victim kept on purpose (${near.join(', ')}): its threshold is lower than independent models justify, so copies may pass as independent`);
     const bars = new ProgressBars();
-    const options = { model: modelOptionsFrom(flags), onProgress: bars.report };
+    const options = {
+      model: modelOptionsFrom(flags),
+      onProgress: bars.report,
+      ...(flags.maxQueries !== undefined ? { sequential: { maxQueries: flags.maxQueries, alpha: flags.alpha, round: flags.round } } : {}),
+    };
     if (flags.signKey && !flags.evidence) throw new LineageError('--sign-key signs an evidence log', 'add --evidence <log>');
     if (flags.evidence && fp.kind !== 'sac') throw new LineageError(`--evidence: ${fp.method} bundles are not supported yet`, 'write evidence logs with a SAC bundle (sac-jc, sac-w, sac-m)');
     const evidence = flags.evidence && fp.kind === 'sac'
@@ -81,7 +89,7 @@ function resultTable(fp: AnyFingerprint, results: readonly (AnySuspectResult | S
     ['suspect', ...scoreColumns, `threshold (${fp.calibration?.statistic ?? 'none'})`, 'p (t-test)', 'p (rank)', 'verdict', 'queries'],
     results.map((r) => (r.verdict === 'error'
       ? [r.source, ...scoreColumns.map(() => num(undefined)), num(undefined), num(undefined), num(undefined), 'error', '—']
-      : [r.source, ...scoreCells(r), num(r.threshold), num(r.pValue?.t), num(r.pValue?.rank), r.verdict, String(r.queries)])),
+      : [r.source, ...scoreCells(r), num(r.threshold), num(r.pValue?.t), num(r.pValue?.rank), r.verdict, queriesCell(r)])),
   );
 }
 
@@ -95,4 +103,17 @@ function pValueFootnote(fp: AnyFingerprint): string {
     '95 % CI: bootstrap over the fingerprint samples (1000 resamples, seed 1): how far the statistic moves with other samples, not how likely the verdict is right.',
     ...(k !== undefined && k < 19 ? [`warning: K = ${k} calibration models: p (rank) cannot go below 1/(K+1) = ${num(1 / (k + 1))}; p < 0.05 needs 19 or more independent models`] : []),
   ].join('\n');
+}
+
+/** A number strictly between 0 and 1, for error rates. */
+function fractionOption(value: string, flag: string): number {
+  const x = Number(value);
+  if (!(x > 0 && x < 1)) throw new LineageError(`${flag} must be a number between 0 and 1, got '${value}'`, `e.g. ${flag} 0.01`);
+  return x;
+}
+
+/** Queries used; sequentially, with whether the verdict was settled at α or the budget ran out. */
+function queriesCell(r: AnySuspectResult): string {
+  const s = 'sequential' in r ? r.sequential : undefined;
+  return s ? `${r.queries} of ≤ ${s.maxQueries} (${s.settled ? `settled at α = ${s.alpha}` : 'unsettled: fixed-budget verdict'})` : String(r.queries);
 }
