@@ -1,8 +1,10 @@
 import { isLineageError, LineageError } from '../errors.js';
 import { auc, tprAtFpr } from '../stats/auc.js';
+import { aucBootstrap } from '../stats/bootstrap.js';
 import { mannWhitneyU, rankPValue, singleVsGroupTTest, welchTTest } from '../stats/tests.js';
 import { f1Score, fitThreshold } from '../stats/threshold.js';
 import { Random } from '../util/random.js';
+import { pValueChecks } from './p-values.js';
 import type { GroupMetrics, JudgedModel, MethodMetrics, ModelScore, NegativeComparison } from './types.js';
 
 /** The group name of the row that pools every stolen model. */
@@ -47,7 +49,7 @@ export function methodMetrics(models: readonly ModelScore[], statistics: readonl
   const stolenGroups = distinct(models.filter((m) => m.role === 'stolen').map((m) => m.group));
   const rows = stolenGroups.length > 1 ? [...stolenGroups, ALL_GROUPS] : stolenGroups;
   const groups = rows.map((group) => groupMetrics(group, judged, statistics, decisionStatistic, threshold !== undefined));
-  return { statistics, decisionStatistic, ...(threshold ? { threshold } : {}), models: judged, groups };
+  return { statistics, decisionStatistic, ...(threshold ? { threshold } : {}), pValueChecks: pValueChecks(models, decisionStatistic), models: judged, groups };
 }
 
 function groupMetrics(group: string, models: readonly JudgedModel[], statistics: readonly string[], decision: string, judged: boolean): GroupMetrics {
@@ -56,8 +58,8 @@ function groupMetrics(group: string, models: readonly JudgedModel[], statistics:
   const values = (of: readonly JudgedModel[], statistic: string) => of.map((m) => m.values[statistic]!);
   const against = distinct(independent.map((m) => m.group)).map((negative): NegativeComparison => {
     const negatives = independent.filter((m) => m.group === negative);
-    const per = (f: (p: number[], n: number[]) => number) => Object.fromEntries(statistics.map((s) => [s, f(values(positives, s), values(negatives, s))]));
-    return { group: negative, count: negatives.length, auc: per(auc), tprAt1pct: per((p, n) => tprAtFpr(p, n, 0.01)) };
+    const per = <T>(f: (p: number[], n: number[]) => T): Record<string, T> => Object.fromEntries(statistics.map((s) => [s, f(values(positives, s), values(negatives, s))]));
+    return { group: negative, count: negatives.length, auc: per(auc), aucInterval: per((p, n) => aucBootstrap(p, n)), tprAt1pct: per((p, n) => tprAtFpr(p, n, 0.01)) };
   });
   const judgedModels = [...positives, ...independent].filter((m) => m.verdict !== undefined);
   const p = values(positives, decision);

@@ -1,4 +1,5 @@
 import type { FingerprintQuality, MethodName, OutputMode, Statistic } from '../fingerprints/types.js';
+import type { Interval } from '../stats/bootstrap.js';
 import type { Kernel } from '../stats/correlation.js';
 import type { F1, ThresholdFit } from '../stats/threshold.js';
 import type { ZooManifest } from '../zoo/manifest.js';
@@ -46,11 +47,32 @@ export interface JudgedModel extends ModelScore {
   readonly clusterVerdict?: BinaryVerdict;
 }
 
+/** Realised false-positive rates of one kind of p-value: the share of independent models below each nominal level. */
+export interface RealisedRates {
+  readonly below: readonly { readonly level: number; readonly rate: number }[];
+  readonly min: number;
+}
+
+/** P-values of independent models, each judged against a calibration without it (bench/p-values.ts). */
+export interface PValueCheck {
+  /** The held-out models' independent group. */
+  readonly group: string;
+  /** `leave-one-out`: every other independent model; `other groups`: the other groups' models only. */
+  readonly calibration: 'leave-one-out' | 'other groups';
+  readonly judged: number;
+  /** K, the calibration models each was judged against. */
+  readonly calibrationModels: { readonly min: number; readonly max: number };
+  readonly rank: RealisedRates;
+  readonly t?: RealisedRates;
+}
+
 /** An attack group against one group of independent models (irrelevant, homologous…), per statistic. */
 export interface NegativeComparison {
   readonly group: string;
   readonly count: number;
   readonly auc: Readonly<Record<string, number>>;
+  /** Bootstrap interval of each AUC over models (stats/bootstrap.ts aucBootstrap, seeded with the bench seed). */
+  readonly aucInterval?: Readonly<Record<string, Interval>>;
   /** True-positive rate at a false-positive rate ≤ 1 %. */
   readonly tprAt1pct: Readonly<Record<string, number>>;
 }
@@ -74,6 +96,8 @@ export interface MethodMetrics {
   readonly decisionStatistic: string;
   /** Fitted on the calibration half only; absent with fewer than 2 independent models. */
   readonly threshold?: ThresholdFit;
+  /** The decision statistic's p-values on independent models, each against a calibration without it: realised vs nominal false-positive rate. */
+  readonly pValueChecks?: readonly PValueCheck[];
   readonly models: readonly JudgedModel[];
   readonly groups: readonly GroupMetrics[];
 }
