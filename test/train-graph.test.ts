@@ -11,7 +11,7 @@ import { loadModel } from '../src/models/load.js';
 import type { InputSpec, Outputs } from '../src/models/types.js';
 import { fitToSpec } from '../src/train/data.js';
 import { inputTensor } from '../src/train/evaluate.js';
-import { loadGraphTrainable, type GraphTrainable } from '../src/train/graph.js';
+import { fitHead, imprintHead, loadGraphTrainable, type GraphTrainable } from '../src/train/graph.js';
 import { HEAD_OUTPUT, float16Bits, saveGraphModel } from '../src/train/graph-save.js';
 import { trainModel } from '../src/train/loop.js';
 import { cosFace, regression } from '../src/train/losses.js';
@@ -104,6 +104,10 @@ test('a kept linear head is saved as graph nodes; only the last weights train wh
     assert.equal(model.variable(frozen), undefined);
     const before = (await model.weight(frozen).data()).slice();
     const targets: Outputs = { data: Float32Array.from({ length: 16 * 5 }, (_, i) => Math.sin(i)), rows: 16, cols: 5 };
+    const first = await fitHead(model, { images, targets }, regression('cosine'), { steps: 1, lr: 1e-2 });
+    const probed = await fitHead(model, { images, targets }, regression('cosine'), { steps: 100, lr: 1e-2 });
+    assert.ok(probed < first - 0.05, `the linear probe fits the head alone: loss ${first} → ${probed}`);
+    assert.deepEqual(await model.weight(frozen).data(), before, 'a linear probe leaves the graph alone');
     const saveTo = path.join(dir, 'projected');
     await trainModel(model, { images, targets }, { epochs: 1, batchSize: 8, seed: 1, loss: regression('cosine'), saveTo });
     assert.deepEqual(await model.weight(frozen).data(), before, 'frozen weights stay bit-identical');
@@ -171,4 +175,31 @@ test('loading refuses what is not a trainable graph model', async () => {
   await assert.rejects(loadGraphTrainable('builtin:mobileface', { output: 'no/such/node', ...quiet }), /has no node "no\/such\/node"/);
   await assert.rejects(loadGraphTrainable('builtin:mobileface', { trainOnly: { last: 999 }, ...quiet }), /has \d+ trainable weights/);
   await assert.rejects(loadGraphTrainable('builtin:mobileface', { head: { kind: 'cosine', units: 3, keep: true, seed: 1 }, ...quiet }), /cannot be kept/);
+});
+
+test('imprinting sets each cosine-head class to its mean normalised embedding and leaves unseen classes', { skip: LFW_SKIP, timeout: 60_000 }, async () => {
+  const { images } = await lfwIdentityFaces(4, 4, 64);
+  const labels = [0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 0, 1, 2, 0];
+  const model = await loadGraphTrainable('builtin:emotion', { head: { kind: 'cosine', units: 4, seed: 9 }, ...quiet });
+  try {
+    const unseen = (await model.head!.kernel.data()).filter((_, i) => i % 4 === 3);
+    await imprintHead(model, { images, labels });
+    const kernel = await model.head!.kernel.data();
+    assert.deepEqual(kernel.filter((_, i) => i % 4 === 3), unseen, 'class 3 has no images: its weights stay');
+    const rows = await graphRows(model, images, model.defaultSpec(), model.output);
+    for (const c of [0, 1, 2]) {
+      const mean = new Float64Array(7);
+      labels.forEach((l, r) => {
+        if (l !== c) return;
+        const row = rows.subarray(r * 7, (r + 1) * 7);
+        const norm = Math.hypot(...row);
+        row.forEach((v, d) => (mean[d]! += v / norm));
+      });
+      const column = Array.from({ length: 7 }, (_, d) => kernel[d * 4 + c]!);
+      const cos = column.reduce((sum, v, d) => sum + v * mean[d]!, 0) / Math.hypot(...column) / Math.hypot(...mean);
+      assert.ok(cos > 0.9999, `class ${c}: cosine ${cos} to its mean embedding`);
+    }
+  } finally {
+    model.dispose();
+  }
 });

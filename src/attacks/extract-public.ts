@@ -2,10 +2,13 @@ import { LineageError } from '../errors.js';
 import type { ImageBatch } from '../data/types.js';
 import { predictAll } from '../fingerprints/query.js';
 import type { Model } from '../models/types.js';
-import { loadGraphTrainable, type GraphTrainOptions } from '../train/graph.js';
+import { fitHead, loadGraphTrainable, type GraphTrainOptions } from '../train/graph.js';
 import { regression } from '../train/losses.js';
 import { trainGraphCopy } from './fine-tune-graph.js';
 import type { AttackOptions, AttackRecord } from './types.js';
+
+/** Linear-probe settings for the projection before the whole student trains. */
+const PROBE = { steps: 300, lr: 1e-2 };
 
 export interface PublicInitExtractOptions extends AttackOptions {
   /** The public TF.js graph model the thief starts from (e.g. builtin:mobileface when the victim is another face model). */
@@ -43,12 +46,15 @@ export async function extractFromPublicInit(victim: Model, images: ImageBatch, o
     ...(projection ? { head: { kind: 'linear', units: targets.cols, keep: true, seed: options.seed } } : {}),
     ...(options.storage ? { storage: options.storage } : {}),
   });
+  const loss = regression('cosine');
   let heldOutLoss: number | undefined;
   try {
     if (!projection && model.outputSize !== targets.cols) {
       throw new LineageError(`${options.start} gives ${model.outputSize}-d embeddings, ${victim.source} ${targets.cols}-d`, 'learn a projection (projection: true)');
     }
-    const result = await trainGraphCopy(model, { images, targets }, regression('cosine'), options, { ...(validation ? { validation } : {}) });
+    // The projection starts as the best linear map from the start model's embedding to the victim's (a linear probe).
+    if (model.head) await fitHead(model, { images, targets }, loss, PROBE);
+    const result = await trainGraphCopy(model, { images, targets }, loss, options, { ...(validation ? { validation } : {}) });
     heldOutLoss = result.history.at(-1)?.validation?.loss;
   } finally {
     model.dispose();

@@ -4,7 +4,7 @@ import { selectImages, type ImageBatch } from '../data/types.js';
 import type { InputSpec } from '../models/types.js';
 import { fitToSpec, type TrainingData } from '../train/data.js';
 import { inputTensor } from '../train/evaluate.js';
-import { loadGraphTrainable, type GraphTrainable } from '../train/graph.js';
+import { imprintHead, loadGraphTrainable, type GraphTrainable } from '../train/graph.js';
 import { Random } from '../util/random.js';
 import { defaultObjective, objectiveSetup, trainGraphCopy, type GraphFineTuneOptions } from './fine-tune-graph.js';
 import type { AttackRecord } from './types.js';
@@ -86,6 +86,7 @@ export async function finePruneGraph(victim: string, data: TrainingData, options
     });
     const applyMasks = (): void => held.forEach(({ variable, mask }) => tf.tidy(() => variable.assign(tf.mul(variable, mask))));
     applyMasks();
+    if (model.head) await imprintHead(model, data);
     await trainGraphCopy(model, data, loss, options, { afterStep: applyMasks });
     return {
       attack: 'fine-prune',

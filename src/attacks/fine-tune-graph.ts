@@ -1,7 +1,7 @@
 import { LineageError } from '../errors.js';
 import { loadModel } from '../models/load.js';
 import type { TrainingData } from '../train/data.js';
-import { loadGraphTrainable, type GraphTrainable, type GraphTrainOptions } from '../train/graph.js';
+import { imprintHead, loadGraphTrainable, type GraphTrainable, type GraphTrainOptions } from '../train/graph.js';
 import { cosFace, crossEntropy, type CosFaceOptions, type Loss } from '../train/losses.js';
 import { trainModel, type TrainResult } from '../train/loop.js';
 import type { AttackOptions, AttackRecord } from './types.js';
@@ -10,7 +10,7 @@ import type { AttackOptions, AttackRecord } from './types.js';
  * How a fine-tune learns from the attacker's labels: 'cosface' — identity classification with a
  * CosFace margin softmax on a cosine head (embedding models; the head is dropped afterwards, so the
  * copy is an embedding model like the victim); 'cross-entropy' — the model's own logits (classifiers,
- * e.g. builtin:emotion).
+ * e.g. builtin:emotion). The cosine head starts from each identity's mean embedding (imprinting).
  */
 export type GraphObjective = ({ readonly kind: 'cosface' } & CosFaceOptions) | { readonly kind: 'cross-entropy' };
 
@@ -78,6 +78,7 @@ export async function fineTuneGraph(victim: string, data: TrainingData, options:
     ...graph, ...(options.layers === 'all' ? {} : { trainOnly: options.layers }), ...(options.storage ? { storage: options.storage } : {}),
   });
   try {
+    if (model.head) await imprintHead(model, data);
     await trainGraphCopy(model, data, loss, options);
   } finally {
     model.dispose();

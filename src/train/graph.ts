@@ -10,11 +10,15 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { LineageError, errorMessage } from '../errors.js';
+import { selectImages } from '../data/types.js';
 import { resolveBuiltin } from '../models/builtin.js';
 import { loadModel } from '../models/load.js';
 import { pickOutput } from '../models/outputs.js';
 import { fileHandler, readModelJson } from '../models/tfjs.js';
 import { initTrainingBackend } from './backend.js';
+import { fitToSpec, supervision, type TrainingData } from './data.js';
+import { inputTensor } from './evaluate.js';
+import type { Loss } from './losses.js';
 import { convolutions, weightsInOrder, type GraphConv, type GraphNode } from './graph-topology.js';
 import { saveGraphModel } from './graph-save.js';
 import type { Trainable } from './trainable.js';
@@ -181,7 +185,8 @@ export async function loadGraphTrainable(source: string, options: GraphTrainOpti
     ...(head ? { head } : {}),
     apply: (x) => (head ? applyHead(head, forward(x)) : forward(x)),
     variables: all,
-    decayed: [...convs.map((c) => variables.get(c.filter)!), ...(head ? [head.kernel] : [])],
+    // Kernels (conv filters, MatMul weights) have rank ≥ 2; biases, scales and PReLU slopes do not.
+    decayed: all.filter((v) => v.rank >= 2),
     outputSize: head ? head.options.units : embeddingSize,
     defaultSpec: () => spec,
     snapshot: () => all.map((v) => tf.keep(v.clone())),
@@ -212,4 +217,71 @@ export async function loadGraphTrainable(source: string, options: GraphTrainOpti
     },
   };
   return self;
+}
+
+/** The graph's output (before any head) for every image of `data`, one row each, as a kept tensor. */
+async function graphOutputs(model: GraphTrainable, data: TrainingData): Promise<tf.Tensor2D> {
+  const spec = model.defaultSpec();
+  const images = (await fitToSpec(data, spec)).images;
+  const parts: tf.Tensor2D[] = [];
+  for (let start = 0; start < images.count; start += 32) {
+    const rows = Array.from({ length: Math.min(32, images.count - start) }, (_, i) => start + i);
+    parts.push(tf.tidy(() => {
+      const out = model.run(inputTensor(selectImages(images, rows), spec), [model.output])[0]!;
+      return tf.reshape(out, [rows.length, -1]) as tf.Tensor2D;
+    }));
+  }
+  const all = tf.concat(parts);
+  tf.dispose(parts);
+  return all;
+}
+
+/**
+ * Set a cosine head's class weights to each class's mean normalised output on `data` (weight
+ * imprinting, Qi et al. 2018), so that a margin loss starts from sensible cosines instead of
+ * pulling the pretrained embedding towards random class directions. Classes without images keep
+ * their random weights.
+ */
+export async function imprintHead(model: GraphTrainable, data: TrainingData): Promise<void> {
+  const head = model.head;
+  if (!head || head.options.kind !== 'cosine' || !data.labels) {
+    throw new LineageError(`cannot imprint the head of ${model.source}`, 'imprint a cosine head from labelled data');
+  }
+  const outputs = await graphOutputs(model, data);
+  const classes = head.options.units;
+  tf.tidy(() => {
+    const unit = tf.div(outputs, tf.maximum(tf.norm(outputs, 2, 1, true), 1e-12));
+    const oneHot = tf.oneHot(tf.tensor1d(Array.from(data.labels!), 'int32'), classes);
+    const imprinted = tf.matMul(unit, oneHot, true, false); // [size, classes]: sum of each class's unit rows
+    const seen = tf.greater(tf.sum(oneHot, 0, true), 0);
+    head.kernel.assign(tf.where(tf.broadcastTo(seen, imprinted.shape), imprinted, head.kernel as tf.Tensor2D));
+  });
+  outputs.dispose();
+}
+
+/**
+ * Train the head alone on the graph's fixed outputs for `data` (a linear probe: full-batch Adam,
+ * `steps` steps), so that training the whole model starts from a head that already fits. Returns
+ * the final loss.
+ */
+export async function fitHead(model: GraphTrainable, data: TrainingData, loss: Loss, settings: { readonly steps: number; readonly lr: number }): Promise<number> {
+  const head = model.head;
+  if (!head) throw new LineageError(`${model.source} has no head to fit`, 'load it with a head');
+  const outputs = await graphOutputs(model, data);
+  const indices = Array.from({ length: data.images.count }, (_, i) => i);
+  const { labels, targets } = supervision(data, indices);
+  const optimizer = tf.train.adam(settings.lr);
+  const variables = head.bias ? [head.kernel, head.bias] : [head.kernel];
+  let last = NaN;
+  try {
+    for (let step = 0; step < settings.steps; step++) {
+      const value = optimizer.minimize(() => loss({ logits: applyHead(head, outputs), ...(labels ? { labels } : {}), ...(targets ? { targets } : {}) }), true, variables)!;
+      if (step === settings.steps - 1) last = (await value.data())[0]!;
+      value.dispose();
+    }
+  } finally {
+    optimizer.dispose();
+    tf.dispose([outputs, ...(labels ? [labels] : []), ...(targets ? [targets] : [])]);
+  }
+  return last;
 }
