@@ -1,11 +1,14 @@
 import { selectImages, type ImageBatch } from '../data/types.js';
+import { LineageError } from '../errors.js';
+import { predictAll } from '../fingerprints/query.js';
 import { resizeBatch } from '../models/preprocess.js';
+import type { Model } from '../models/types.js';
 import type { TrainingData } from '../train/data.js';
 import { distillation, type DistillationOptions, type Loss } from '../train/losses.js';
 import { argmaxRows } from '../stats/correlation.js';
 import { trainFromScratch, type FromScratchOptions } from './from-scratch.js';
 import type { AttackRecord, ModelSource } from './types.js';
-import { queryVictim, withVictim } from './victim-outputs.js';
+import { queryVictim, withVictim, type VictimAnswer } from './victim-outputs.js';
 
 /**
  * How the thief queries the victim: 'once' labels the attacker's images once (one query each);
@@ -14,9 +17,21 @@ import { queryVictim, withVictim } from './victim-outputs.js';
  */
 export type VictimQueries = 'once' | 'every-batch';
 
+/**
+ * Who answers the thief: a trainable model (a folder or a live tf.layers model), or any loaded
+ * Model — an ONNX file, a TF.js graph model, an HTTP endpoint — which answers asynchronously, so it
+ * labels the attacker's images once.
+ */
+export type ExtractVictim = ModelSource | Model;
+
 export interface ExtractOptions extends Omit<FromScratchOptions, 'classes'> {
   /** Default 'once'. */
   readonly queries?: VictimQueries;
+  /**
+   * The student's input side in pixels (square); default the victim's input size. The victim
+   * answers at its own size first, so a different side needs 'once' queries.
+   */
+  readonly size?: number;
 }
 
 /** The attacker's images (at the victim's input size) labelled with the victim's top-1 class, and the victim's class count. */
@@ -25,26 +40,41 @@ export async function labelWithVictim(victim: ModelSource, images: ImageBatch): 
   return { data: { images: answers.images, labels: argmaxRows(answers.outputs) }, classes: answers.outputs.cols };
 }
 
+const isModel = (victim: ExtractVictim): victim is Model => typeof victim !== 'string' && 'predict' in victim;
+
 /** A student trained from scratch on the victim's answers for the attacker's images, learning from them through `loss`. */
 async function extract(
-  victim: ModelSource, images: ImageBatch, options: ExtractOptions, attack: string,
+  victim: ExtractVictim, images: ImageBatch, options: ExtractOptions, attack: string,
   how: { readonly loss?: Loss; readonly params?: Readonly<Record<string, unknown>> },
 ): Promise<AttackRecord> {
   const started = performance.now();
-  const { queries = 'once', ...rest } = options;
-  return withVictim(victim, async (answer, spec) => {
-    const resized = await resizeBatch(images, spec.height, spec.width);
-    const everyBatch = queries === 'every-batch';
-    // Every batch is answered afresh in 'every-batch' mode: one image tells the class count.
-    const outputs = answer(everyBatch ? selectImages(resized, [0]) : resized);
-    const data: TrainingData = everyBatch ? { images: resized } : { images: resized, targets: outputs };
-    const victimQueries = everyBatch ? 1 + rest.training.epochs * resized.count : resized.count;
-    const record = await trainFromScratch(data, { ...rest, classes: outputs.cols }, attack, {
+  const { queries = 'once', size, ...rest } = options;
+  const everyBatch = queries === 'every-batch';
+  const train = async (data: TrainingData, classes: number, victimQueries: number, teacher?: VictimAnswer): Promise<AttackRecord> => {
+    const record = await trainFromScratch(data, { ...rest, classes }, attack, {
       ...(how.loss ? { loss: how.loss } : {}),
-      ...(everyBatch ? { teacher: answer } : {}),
-      params: { ...how.params, queries, victimQueries },
+      ...(teacher ? { teacher } : {}),
+      params: { ...how.params, queries, victimQueries, ...(size !== undefined ? { size } : {}) },
     });
     return { ...record, seconds: (performance.now() - started) / 1000 };
+  };
+  const studentImages = (resized: ImageBatch) => (size === undefined ? resized : resizeBatch(resized, size, size));
+  if (isModel(victim)) {
+    if (everyBatch) {
+      throw new LineageError(`extraction from ${victim.source} cannot query it on every batch: it answers asynchronously`, "use queries 'once', or give the victim as a trainable model folder");
+    }
+    const outputs = await predictAll(victim, images, undefined, `querying ${victim.source}`);
+    return train({ images: await studentImages(images), targets: outputs }, outputs.cols, images.count);
+  }
+  return withVictim(victim, async (answer, spec) => {
+    const resized = await resizeBatch(images, spec.height, spec.width);
+    if (everyBatch && size !== undefined && (size !== spec.height || size !== spec.width)) {
+      throw new LineageError(`an every-batch student must train at the victim's input size (${spec.height}×${spec.width}), not ${size}`, "drop size, or use queries 'once'");
+    }
+    // Every batch is answered afresh in 'every-batch' mode: one image tells the class count.
+    const outputs = answer(everyBatch ? selectImages(resized, [0]) : resized);
+    const data: TrainingData = everyBatch ? { images: resized } : { images: await studentImages(resized), targets: outputs };
+    return train(data, outputs.cols, everyBatch ? 1 + rest.training.epochs * resized.count : resized.count, everyBatch ? answer : undefined);
   });
 }
 
@@ -52,7 +82,7 @@ async function extract(
  * Extract-L (METHODS.md §5): a student of `architecture` trained from scratch on the attacker's
  * images labelled with the victim's top-1 class (cross-entropy). The attacker's own labels are not used.
  */
-export async function extractLabels(victim: ModelSource, images: ImageBatch, options: ExtractOptions): Promise<AttackRecord> {
+export async function extractLabels(victim: ExtractVictim, images: ImageBatch, options: ExtractOptions): Promise<AttackRecord> {
   return extract(victim, images, options, 'extract-l', {});
 }
 
@@ -61,7 +91,7 @@ export async function extractLabels(victim: ModelSource, images: ImageBatch, opt
  * α·T²·KL(teacher ‖ student at temperature T) + (1 − α)·CE(student, teacher's top-1), the teacher
  * being the victim's logits for the attacker's images.
  */
-export async function extractProbabilities(victim: ModelSource, images: ImageBatch, options: ExtractOptions & DistillationOptions): Promise<AttackRecord> {
+export async function extractProbabilities(victim: ExtractVictim, images: ImageBatch, options: ExtractOptions & DistillationOptions): Promise<AttackRecord> {
   const { alpha, temperature, ...rest } = options;
   return extract(victim, images, rest, 'extract-p', { loss: distillation({ alpha, temperature }), params: { alpha, temperature } });
 }

@@ -90,12 +90,13 @@ function withoutNearCopies<C extends { readonly statistic: string; readonly near
  * The default calibration panel of a task for a victim: every built-in model of `panel` that is
  * independent of it, as `builtin:<name>` sources. The victim itself (named `builtin:<name>`, or the
  * path of a built-in's file) and every built-in from the same upstream are left out: two conversions
- * of one network are not independent models.
+ * of one network are not independent models. So are built-ins with a known problem (a caveat, e.g.
+ * mobilefacenet's degenerate embeddings, which calibration refuses).
  */
 export function panelModels(panel: BuiltinPanel, victimSource: string): string[] {
   const victim = builtinOf(victimSource);
   return BUILTIN_MODELS
-    .filter((m) => m.panel === panel && m.upstream !== victim?.upstream)
+    .filter((m) => m.panel === panel && m.upstream !== victim?.upstream && !m.caveat)
     .map((m) => `builtin:${m.name}`);
 }
 

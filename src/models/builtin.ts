@@ -190,6 +190,13 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
   },
 ];
 
+/** A built-in model described for a zoo manifest's `architecture`: its task and authors. */
+export function builtinDescription(name: string): string {
+  const entry = BUILTIN_MODELS.find((m) => m.name === name);
+  if (!entry) throw new LineageError(`unknown built-in model "${name}"`, `built-in models: ${BUILTIN_MODELS.map((m) => m.name).join(', ')}`);
+  return `${entry.task} (${entry.author})`;
+}
+
 /** The table entry for `builtin:<name>`, with the model file's absolute path. */
 export function resolveBuiltin(name: string): BuiltinModel & { readonly path: string } {
   const entry = BUILTIN_MODELS.find((m) => m.name === name);
