@@ -14,7 +14,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { pValueChecks } from '../src/bench/p-values.js';
+import { pValueCheckTable, pValueChecks } from '../src/bench/p-values.js';
 import type { ModelScore, PValueCheck } from '../src/bench/types.js';
 import { rankPValue } from '../src/stats/tests.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
@@ -46,11 +46,11 @@ for (const file of files) {
   }
 }
 
-const pct = (r: PValueCheck['rank'] | undefined, level: number) => (r ? `${(100 * r.below.find((b) => b.level === level)!.rate).toFixed(0)} %` : '—');
+const { header } = pValueCheckTable([]);
 const lines = [
-  '| zoo | method | held-out group | calibration | judged | K | t-test p<0.05 | t-test p<0.01 | rank p<0.05 | rank p<0.01 | smallest rank p |',
-  '|---|---|---|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) => `| ${r.zoo} | ${r.method} | ${r.group} | ${r.calibration} | ${r.judged} | ${r.calibrationModels.min === r.calibrationModels.max ? r.calibrationModels.min : `${r.calibrationModels.min}–${r.calibrationModels.max}`} | ${pct(r.t, 0.05)} | ${pct(r.t, 0.01)} | ${pct(r.rank, 0.05)} | ${pct(r.rank, 0.01)} | ${r.rank.min.toFixed(3)} |`),
+  `| zoo | ${header.join(' | ')} |`,
+  `|${header.map(() => '---').join('|')}|---|`,
+  ...rows.map((r) => `| ${r.zoo} | ${pValueCheckTable([{ method: r.method, pValueChecks: [r] }]).rows[0]!.join(' | ')} |`),
   '',
   '| zoo | method | stolen models | rank p at the floor 1/(K+1) | floor |',
   '|---|---|---|---|---|',

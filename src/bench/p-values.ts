@@ -1,5 +1,5 @@
 import { rankPValue, singleVsGroupTTest } from '../stats/tests.js';
-import type { ModelScore, PValueCheck } from './types.js';
+import type { ModelScore, PValueCheck, RealisedRates } from './types.js';
 
 /** The nominal levels a p-value's realised false-positive rate is measured at. */
 export const NOMINAL_LEVELS = [0.05, 0.01] as const;
@@ -43,3 +43,20 @@ export function pValueChecks(models: readonly ModelScore[], decisionStatistic: s
 function realised(p: readonly number[]): PValueCheck['rank'] {
   return { below: NOMINAL_LEVELS.map((level) => ({ level, rate: p.filter((v) => v < level).length / p.length })), min: Math.min(...p) };
 }
+
+/** Header and rows of the realised-vs-nominal table, for the CLI and the HTML report alike. */
+export function pValueCheckTable(methods: readonly { readonly method: string; readonly pValueChecks?: readonly PValueCheck[] }[]): { header: string[]; rows: string[][] } {
+  const rate = (r: RealisedRates | undefined, level: number) => (r ? `${(100 * r.below.find((b) => b.level === level)!.rate).toFixed(0)} %` : '—');
+  const header = ['method', 'independent group', 'calibrated on', 'judged', 'K',
+    ...NOMINAL_LEVELS.map((l) => `p (t) < ${l}`), ...NOMINAL_LEVELS.map((l) => `p (rank) < ${l}`)];
+  const rows = methods.flatMap((m) => (m.pValueChecks ?? []).map((c) => [
+    m.method, c.group, c.calibration, String(c.judged),
+    c.calibrationModels.min === c.calibrationModels.max ? String(c.calibrationModels.min) : `${c.calibrationModels.min}–${c.calibrationModels.max}`,
+    ...NOMINAL_LEVELS.map((l) => rate(c.t, l)), ...NOMINAL_LEVELS.map((l) => rate(c.rank, l)),
+  ]));
+  return { header, rows };
+}
+
+/** What the table shows, in one sentence. */
+export const P_VALUE_CHECK_NOTE = 'Realised false-positive rate of each p-value beside its nominal level: each independent model judged against a calibration without it '
+  + '(leave-one-out: every other independent model; other groups: only the other groups\' models, as when a related-but-independent model meets a calibration of unrelated ones).';

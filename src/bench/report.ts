@@ -7,7 +7,8 @@ import { heatmapSection } from '../report/heatmap-section.js';
 import type { ZooManifest } from '../zoo/manifest.js';
 import type { BenchRun } from './bench.js';
 import { ALL_GROUPS } from './metrics.js';
-import type { BenchResult, GroupMetrics, JudgedModel, KeptMatrix, MethodResult, RuleRates } from './types.js';
+import { P_VALUE_CHECK_NOTE, pValueCheckTable } from './p-values.js';
+import type { BenchResult, GroupMetrics, JudgedModel, KeptMatrix, MethodResult, NegativeComparison, RuleRates } from './types.js';
 
 /** Display names of SAC's statistics; peer statistics are named in full already. */
 const STATISTIC_NAMES: Readonly<Record<string, string>> = { pearson: 'Pearson distance' };
@@ -24,11 +25,12 @@ export async function renderBenchReport(run: BenchRun): Promise<string> {
     `<section class="card summary">${summary(r, manifest)}</section>`,
     `<h2>Metrics per method and attack group</h2>${metricsTable(r.methods)}`
       + '<p class="note">Every statistic is oriented so that lower means "stolen"; this table uses each method\'s decision statistic (per-statistic AUCs are in the method sections). '
-      + 'AUC: P(a stolen model scores below an independent one), ties ½. TPR: share of the group caught at a false-positive rate ≤ 1 %. '
+      + 'AUC: P(a stolen model scores below an independent one), ties ½, with its bootstrap 95 % interval over models. TPR: share of the group caught at a false-positive rate ≤ 1 %. '
       + 'F1: verdicts at the threshold fitted on the calibration half of the independent models, scored on the group plus the held-out half. '
       + 'p: one-sided tests "this group scores lower than the independent models" (Welch t-test; Mann–Whitney U).</p>',
     `<h2>Cost per method</h2>${costTable(r.methods)}`
       + '<p class="note">Victim queries to build: every image the victim was asked for while the fingerprint was made (one per image per optimiser step for white-box methods). Queries per verification: images a suspect is asked for.</p>',
+    `<h2>Are the p-values calibrated?</h2>${pValueTable(r.methods)}<p class="note">${escapeHtml(P_VALUE_CHECK_NOTE)}</p>`,
     identified.length === 0 ? '' : `<h2>DeepCore identification rates</h2>${identificationTable(identified)}`
       + '<p class="note">MIR (missed identification rate): share of stolen models called independent. FIR (false identification rate): share of independent models called stolen; '
       + '"homologous" counts only the independent models with the victim\'s architecture and data. Clustering: k-means (k = 2) over the victim and every scored suspect, the victim\'s cluster = stolen. '
@@ -65,7 +67,7 @@ function metricsTable(methods: readonly MethodResult[]): string {
       escapeHtml(statisticName(m.decisionStatistic)),
       groupLabel(g),
       String(g.count),
-      ...negatives.map((neg) => formatNumber(against(neg)?.auc[m.decisionStatistic])),
+      ...negatives.map((neg) => aucWithInterval(against(neg), m.decisionStatistic)),
       ...negatives.map((neg) => formatNumber(against(neg)?.tprAt1pct[m.decisionStatistic])),
       formatNumber(g.f1?.f1),
       formatNumber(g.welch?.p),
@@ -73,6 +75,17 @@ function metricsTable(methods: readonly MethodResult[]): string {
     ];
   }));
   return htmlTable(header, rows, { numeric: header.map((_, k) => k).filter((k) => k >= 3) });
+}
+
+/** AUC and its bootstrap interval over models. */
+function aucWithInterval(a: NegativeComparison | undefined, statistic: string): string {
+  const i = a?.aucInterval?.[statistic];
+  return `${formatNumber(a?.auc[statistic])}${i ? ` [${formatNumber(i.lower)}–${formatNumber(i.upper)}]` : ''}`;
+}
+
+function pValueTable(methods: readonly MethodResult[]): string {
+  const { header, rows } = pValueCheckTable(methods);
+  return htmlTable(header, rows.map((row) => row.map(escapeHtml)), { numeric: header.map((_, k) => k).filter((k) => k >= 3) });
 }
 
 function costTable(methods: readonly MethodResult[]): string {

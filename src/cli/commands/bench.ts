@@ -1,7 +1,8 @@
 import { Command, Option } from 'commander';
 import { DEFAULT_BENCH_SETTINGS, parseMethods } from '../../bench/settings.js';
 import { DEFENCES } from '../../models/defences/parse.js';
-import type { MethodResult, RuleRates } from '../../bench/types.js';
+import { P_VALUE_CHECK_NOTE, pValueCheckTable } from '../../bench/p-values.js';
+import type { MethodResult, NegativeComparison, RuleRates } from '../../bench/types.js';
 import { FINGERPRINT_METHODS, STATISTICS } from '../../fingerprints/types.js';
 import type { Statistic } from '../../fingerprints/types.js';
 import { markdownTable, num, table } from '../format.js';
@@ -58,6 +59,8 @@ export function benchCommand(): Command {
       if (flags.json) return console.log(JSON.stringify({ ...r, methods: r.methods.map(summaryOf), files: paths }, null, 2));
       const negatives = negativeGroups(r.methods);
       console.log(tabulate([...aucHeader(negatives), ...negatives.map((g) => `TPR@1% ${g}`), 'F1', 'p (Welch)', 'p (M-W)'], metricsRows(r.methods, negatives)));
+      const checks = pValueCheckTable(r.methods);
+      console.log(`\n${tabulate(checks.header, checks.rows)}\n${P_VALUE_CHECK_NOTE}`);
       console.log('');
       for (const m of r.methods) console.log(costLine(m));
       console.log(`\nN = ${r.settings.samples}, seed ${r.settings.seed}, SAC decisions on ${r.settings.statistic}; ${num(r.wallSeconds)} s. Written: ${paths.results}, ${paths.report}`);
@@ -72,15 +75,21 @@ function summaryOf({ models: _models, ...rest }: MethodResult) {
 const negativeGroups = (methods: readonly MethodResult[]) => [...new Set(methods.flatMap((m) => m.groups.flatMap((g) => g.against.map((a) => a.group))))];
 
 function aucHeader(negatives: readonly string[]): string[] {
-  return ['method', 'statistic', 'group', 'n', ...negatives.map((g) => `AUC ${g}`)];
+  return ['method', 'statistic', 'group', 'n', ...negatives.map((g) => `AUC ${g} [95 % CI]`)];
 }
 
 /** One row per method × attack group, on the method's decision statistic. */
 function aucRows(methods: readonly MethodResult[], negatives: readonly string[]): string[][] {
   return methods.flatMap((m) => m.groups.map((g) => [
     m.method, m.decisionStatistic, g.group, String(g.count),
-    ...negatives.map((neg) => num(g.against.find((x) => x.group === neg)?.auc[m.decisionStatistic])),
+    ...negatives.map((neg) => aucCell(g.against.find((x) => x.group === neg), m.decisionStatistic)),
   ]));
+}
+
+/** AUC with its bootstrap interval over models, e.g. `0.94 [0.8–1]`. */
+function aucCell(a: NegativeComparison | undefined, statistic: string): string {
+  const i = a?.aucInterval?.[statistic];
+  return `${num(a?.auc[statistic])}${i ? ` [${num(i.lower)}–${num(i.upper)}]` : ''}`;
 }
 
 function metricsRows(methods: readonly MethodResult[], negatives: readonly string[]): string[][] {
