@@ -40,8 +40,7 @@ export async function verifyWithEvidence(bundle: string, fp: Fingerprint, suspec
     results.push(result!);
   }
   let lines = chainLines(entries);
-  const head = JSON.parse(lines.at(-1)!).hash as string;
-  if (key !== undefined) lines = chainLines([...entries, signHead(head, key)]);
+  if (key !== undefined) lines = chainLines([...entries, signHead(JSON.parse(lines.at(-1)!).hash as string, key)]);
   await writeFileAtomic(evidence.log, `${lines.join('\n')}\n`);
-  return { results, head };
+  return { results, head: JSON.parse(lines.at(-1)!).hash as string };
 }
