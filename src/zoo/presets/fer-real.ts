@@ -1,5 +1,6 @@
 import { basename, relative, resolve } from 'node:path';
 import { extractLabels, extractProbabilities } from '../../attacks/extract.js';
+import { fineTuneGraph } from '../../attacks/fine-tune-graph.js';
 import { trainFromScratch } from '../../attacks/from-scratch.js';
 import type { AttackRecord, TrainSettings } from '../../attacks/types.js';
 import { loadImages } from '../../data/load.js';
@@ -16,8 +17,6 @@ import type { Model, Outputs } from '../../models/types.js';
 import { argmaxRows } from '../../stats/correlation.js';
 import type { ArchitectureName } from '../../train/architectures.js';
 import { classIndices } from '../../train/data.js';
-import { loadGraphTrainable } from '../../train/graph.js';
-import { trainModel } from '../../train/loop.js';
 import { Random } from '../../util/random.js';
 import { fidelity } from '../fidelity.js';
 import type { ZooManifest } from '../manifest.js';
@@ -44,7 +43,7 @@ const DISTILLATION = { alpha: 0.9, temperature: 20 } as const;
 /** Fine-tuning a pretrained network (SAC's recipe, cut to one pass): the thief's labelled PublicTest faces, a small step. */
 const FINE_TUNE: TrainSettings = { epochs: 1, batchSize: 32, optimizer: 'adam', lr: 1e-4, augment: { flip: true } };
 const FINE_TUNED = 5;
-/** 'last': only the last graph weights learn — the final convolution's kernel and bias, before the pooled logits. */
+/** 'last': only the last graph weights learn — the final classifier convolution's kernel and bias, before the pooled logits. */
 const LAST_WEIGHTS = 2;
 /** The other teacher: a public expression model by other authors, so its students are independent of the victim (fr_expression answers ~4 img/s here: too slow to teach). */
 const OTHER_TEACHER = 'faceapi_expression';
@@ -158,14 +157,10 @@ async function* ferRealModels(ctx: ZooBuildContext, data: ZooManifest['data']): 
           model: { id, path: id, role: 'stolen', group: `fine-tune-${layers}`, parent: FER_VICTIM, attack: `fine-tune ${layers === 'all' ? 'every weight' : 'the last convolution'} on the thief's labelled faces`, architecture: victimArchitecture, seed, params: { thiefImages: PARTS.thief.count, ...(layers === 'last' ? { lastWeights: LAST_WEIGHTS } : {}), ...FINE_TUNE } },
           build: async (target) => {
             const { thief, thiefLabels } = await inputs();
-            const started = performance.now();
-            const model = await loadGraphTrainable(`builtin:${FER_VICTIM}`, layers === 'last' ? { trainOnly: { last: LAST_WEIGHTS } } : {});
-            try {
-              await trainModel(model, { images: thief, labels: thiefLabels }, { ...FINE_TUNE, seed, saveTo: target });
-            } finally {
-              model.dispose();
-            }
-            return { ...(await measure(target)), trainSeconds: (performance.now() - started) / 1000 };
+            const record = await fineTuneGraph(`builtin:${FER_VICTIM}`, { images: thief, labels: thiefLabels }, {
+              layers: layers === 'all' ? 'all' : { last: LAST_WEIGHTS }, saveTo: target, seed, training: FINE_TUNE,
+            });
+            return measure(target, record);
           },
         };
       }
