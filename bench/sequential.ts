@@ -32,7 +32,7 @@ for (const m of suspects.filter((x) => x.role === 'independent')) {
   scores.set(m.id, { source: m.id, distance: c.distance, pearsonDistance: c.pearsonDistance });
   await model.dispose();
 }
-const rows = [];
+const rows: { id: string; role: string; group: string; full: string; fullQueries: number; sequential: string; settled: string | null; queries: number }[] = [];
 for (const m of suspects) {
   const cal = calibrationFrom([...scores.values()].filter((s) => s.source !== m.id));
   const calibrated = { ...fp, calibration: cal };
