@@ -26,7 +26,8 @@ function sacReport(fp: Fingerprint, results: readonly ReportedSuspect[], title: 
   const { manifest: m, calibration } = fp;
   const n = fp.samples.count;
   const firstOfVerdict = new Map<string, Grouped<SuspectResult>>();
-  for (const r of results) if (r.verdict !== 'error' && !firstOfVerdict.has(r.verdict)) firstOfVerdict.set(r.verdict, r);
+  // A sequential verification that stopped early has a smaller matrix: it is not drawn beside the victim's.
+  for (const r of results) if (r.verdict !== 'error' && r.matrix.length === n * n && !firstOfVerdict.has(r.verdict)) firstOfVerdict.set(r.verdict, r);
   const shown = [...firstOfVerdict.values()];
   const matrices: ReportMatrix[] = [
     { label: `victim: ${m.victim.source}`, n, data: fp.victimMatrix },

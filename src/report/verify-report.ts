@@ -1,6 +1,8 @@
 import { scoreOf } from '../fingerprints/types.js';
 import type { FingerprintQuality, PValues, Scores, Statistic, Verdict } from '../fingerprints/types.js';
 import type { PeerScore } from '../fingerprints/peers/types.js';
+import type { Interval } from '../stats/bootstrap.js';
+import { P_VALUE_NULLS } from '../stats/tests.js';
 import { distanceStripChart, type DistanceGroup } from './distance-chart.js';
 import { heatmapChart, downsampleMatrix, type SquareMatrix } from './heatmap-chart.js';
 import { badge, escapeHtml, formatNumber, htmlPage, htmlTable } from './html.js';
@@ -11,6 +13,8 @@ interface SuspectCommon {
   readonly verdict: Verdict;
   /** One-sided p-values against the calibration models. */
   readonly pValue?: PValues;
+  /** SAC: bootstrap intervals of both statistics over the fingerprint samples. */
+  readonly intervals?: { readonly distance: Interval; readonly pearsonDistance: Interval };
   readonly queries: number;
   readonly group?: string;
   /** Why the verdict is inconclusive (e.g. degenerate outputs). */
@@ -128,7 +132,9 @@ export async function renderVerifyReport(r: VerifyReport): Promise<string> {
   const body = [
     `<header><h1>${escapeHtml(r.title)}</h1><div class="meta">${escapeHtml(r.createdAt)} · method ${escapeHtml(r.method)} · victim <code>${escapeHtml(r.victim.source)}</code></div></header>`,
     `<section class="card summary">${summary(r, view)}</section>`,
-    `<h2>Suspects</h2>${suspectTable(view)}`,
+    `<h2>Suspects</h2>${suspectTable(view, r.statistic)}`
+      + `<p class="note">p (rank), the headline: conformal; null: ${escapeHtml(P_VALUE_NULLS.rank)}. p (t-test): null: ${escapeHtml(P_VALUE_NULLS.t)}. `
+      + '95 % CI: bootstrap over the fingerprint samples (1000 resamples, seed 1) — how far the statistic moves with other samples, not how likely the verdict is right.</p>',
     `<h2>${escapeHtml(view.statisticName)} to the victim (the decision statistic)</h2><div class="charts"><figure>${distanceSvg}</figure></div>`
       + `<p class="note">${view.note} Derived models sit left of the threshold; independent ones (grey: the calibration models) to the right.</p>`,
     heatmapSvgs.length === 0 ? '' : `<h2>Correlation matrices</h2><div class="charts">${heatmapSvgs.map((svg) => `<figure>${svg}</figure>`).join('')}</div>`
@@ -147,15 +153,18 @@ function summary(r: VerifyReport, view: ScoreView): string {
   return `<strong>${r.suspects.length} suspect${r.suspects.length === 1 ? '' : 's'} checked:</strong> ${parts || 'none'}.${rule}`;
 }
 
-function suspectTable(view: ScoreView): string {
+function suspectTable(view: ScoreView, statistic: string): string {
   const hasGroups = view.suspects.some(({ suspect }) => suspect.group !== undefined);
+  const intervalOf = (s: SuspectCommon | ReportFailure) => (isFailure(s) ? undefined : s.intervals?.[statistic === 'distance' ? 'distance' : 'pearsonDistance']);
+  const hasIntervals = view.suspects.some(({ suspect }) => intervalOf(suspect) !== undefined);
   const noteOf = (s: SuspectCommon | ReportFailure) => (isFailure(s) ? s.error : s.reason);
   const hasNotes = view.suspects.some(({ suspect }) => noteOf(suspect) !== undefined);
-  const header = ['Suspect', ...(hasGroups ? ['Group'] : []), ...view.columns, 'p (t-test)', 'p (rank)', 'Queries', 'Verdict', ...(hasNotes ? ['Why'] : [])];
+  const header = ['Suspect', ...(hasGroups ? ['Group'] : []), ...view.columns, ...(hasIntervals ? ['95 % CI'] : []), 'p (t-test)', 'p (rank)', 'Queries', 'Verdict', ...(hasNotes ? ['Why'] : [])];
   const rows = view.suspects.map(({ suspect: s, values }) => [
     `<code>${escapeHtml(s.source)}</code>`,
     ...(hasGroups ? [escapeHtml(s.group ?? '')] : []),
     ...values.map(formatNumber),
+    ...(hasIntervals ? [formatInterval(intervalOf(s))] : []),
     formatNumber(isFailure(s) ? undefined : s.pValue?.t),
     formatNumber(isFailure(s) ? undefined : s.pValue?.rank),
     isFailure(s) ? '—' : String(s.queries),
@@ -163,8 +172,10 @@ function suspectTable(view: ScoreView): string {
     ...(hasNotes ? [escapeHtml(noteOf(s) ?? '')] : []),
   ]);
   const first = hasGroups ? 2 : 1;
-  return htmlTable(header, rows, { numeric: Array.from({ length: view.columns.length + 3 }, (_, k) => first + k) });
+  return htmlTable(header, rows, { numeric: Array.from({ length: view.columns.length + (hasIntervals ? 4 : 3) }, (_, k) => first + k) });
 }
+
+const formatInterval = (i: Interval | undefined) => (i ? `${formatNumber(i.lower)}–${formatNumber(i.upper)}` : '—');
 
 function distanceChart(view: ScoreView, threshold: number | undefined): Promise<string> {
   const judged = view.suspects.filter(({ suspect }) => !isFailure(suspect));
