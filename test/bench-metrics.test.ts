@@ -190,3 +190,23 @@ test('fidelity: mean embedding cosine, top-1 agreement for classifiers', () => {
 });
 
 const DEFAULT_SPEC = { height: 2, width: 2, channels: 'gray', layout: 'nhwc', scale: 1, mean: [0], std: [1], output: 0, outputKind: 'embedding' } as const;
+
+test('methodMetrics: broken copies are their own row, out of "all"; utility per row; false positives per independent group', () => {
+  const row = (id: string, role: 'stolen' | 'independent', group: string, v: number, extra: Partial<ModelScore> = {}): ModelScore =>
+    ({ id, role, group, values: { d: v }, queries: 1, seconds: 0, ...extra });
+  const m = methodMetrics([
+    row('p1', 'stolen', 'prune', 0.01, { utility: 0.58 }),
+    row('p2', 'stolen', 'prune', 0.9, { utility: 0.4, broken: true }),
+    row('n1', 'stolen', 'noise', 0.02, { utility: 0.57 }),
+    row('i1', 'independent', 'irrelevant', 0.5),
+    row('i2', 'independent', 'irrelevant', 0.6),
+    row('i3', 'independent', 'irrelevant', 0.55),
+    row('s1', 'independent', 'sibling', 0.005),
+    row('s2', 'independent', 'sibling', 0.7),
+  ], ['d'], 'd', new Set(['i1', 'i2']));
+  assert.deepEqual(m.groups.map((g) => [g.group, g.count]), [['prune', 1], ['noise', 1], [ALL_GROUPS, 2], ['broken copy', 1]]);
+  assert.deepEqual(m.groups[0]!.utility, { mean: 0.58, min: 0.58, max: 0.58 });
+  assert.equal(m.groups[2]!.against.find((a) => a.group === 'irrelevant')!.auc.d, 1, 'the broken copy (0.9) is not in "all"');
+  // Threshold from i1, i2 (0.5, 0.6): mean − 3·sd < 0.5; s1 (0.005) falls below it, i3 and s2 do not.
+  assert.deepEqual(m.falsePositives, [{ group: 'irrelevant', judged: 1, fpr: 0 }, { group: 'sibling', judged: 2, fpr: 0.5 }]);
+});

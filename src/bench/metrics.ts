@@ -4,11 +4,16 @@ import { aucBootstrap } from '../stats/bootstrap.js';
 import { mannWhitneyU, rankPValue, singleVsGroupTTest, welchTTest } from '../stats/tests.js';
 import { f1Score, fitThreshold } from '../stats/threshold.js';
 import { Random } from '../util/random.js';
+import { spreadOf } from '../zoo/summary.js';
+import { BROKEN_COPY } from '../zoo/utility.js';
 import { pValueChecks } from './p-values.js';
-import type { GroupMetrics, JudgedModel, MethodMetrics, ModelScore, NegativeComparison } from './types.js';
+import type { FalsePositives, GroupMetrics, JudgedModel, MethodMetrics, ModelScore, NegativeComparison } from './types.js';
 
-/** The group name of the row that pools every stolen model. */
+/** The group name of the row that pools every stolen model worth stealing (broken copies are left out of it). */
 export const ALL_GROUPS = 'all';
+
+/** The row a stolen model is reported in: its attack group, or BROKEN_COPY below the utility floor. */
+const rowOf = (m: ModelScore) => (m.broken ? BROKEN_COPY : m.group);
 
 /**
  * Seeded split of the independent models: the calibration half (the threshold is fitted on it and
@@ -26,7 +31,8 @@ export function splitIndependent(ids: readonly string[], seed: number): { calibr
  * Every metric of one method on one zoo (METHODS.md §6), from the models' scores alone. Positives
  * are stolen models, negatives independent ones; small values mean "stolen". AUC and TPR at 1 % FPR
  * are given for every statistic, per attack group against each group of independent models; the
- * threshold, verdicts, F1 and p-values use `decisionStatistic`.
+ * threshold, verdicts, F1 and p-values use `decisionStatistic`. Stolen models below the utility
+ * floor are one row of their own (BROKEN_COPY), outside the 'all' row.
  */
 export function methodMetrics(models: readonly ModelScore[], statistics: readonly string[], decisionStatistic: string, calibrationIds: ReadonlySet<string>): MethodMetrics {
   if (!statistics.includes(decisionStatistic)) {
@@ -46,14 +52,25 @@ export function methodMetrics(models: readonly ModelScore[], statistics: readonl
       ...(m.role === 'stolen' ? { pValue: { ...optional('t', () => singleVsGroupTTest(score(m), negatives).p), rank: rankPValue(score(m), negatives) } } : {}),
     };
   });
-  const stolenGroups = distinct(models.filter((m) => m.role === 'stolen').map((m) => m.group));
-  const rows = stolenGroups.length > 1 ? [...stolenGroups, ALL_GROUPS] : stolenGroups;
+  const stolenRows = distinct(models.filter((m) => m.role === 'stolen').map(rowOf));
+  const useful = stolenRows.filter((g) => g !== BROKEN_COPY);
+  const rows = [...useful, ...(useful.length > 1 ? [ALL_GROUPS] : []), ...(useful.length < stolenRows.length ? [BROKEN_COPY] : [])];
   const groups = rows.map((group) => groupMetrics(group, judged, statistics, decisionStatistic, threshold !== undefined));
-  return { statistics, decisionStatistic, ...(threshold ? { threshold } : {}), pValueChecks: pValueChecks(models, decisionStatistic), models: judged, groups };
+  return { statistics, decisionStatistic, ...(threshold ? { threshold, falsePositives: falsePositives(judged) } : {}), pValueChecks: pValueChecks(models, decisionStatistic), models: judged, groups };
+}
+
+/** Per group of independent models, the share of its held-out models called stolen. */
+function falsePositives(models: readonly JudgedModel[]): FalsePositives[] {
+  const independent = models.filter((m) => m.role === 'independent' && m.verdict !== undefined);
+  return distinct(independent.map((m) => m.group)).map((group) => {
+    const judged = independent.filter((m) => m.group === group);
+    return { group, judged: judged.length, fpr: judged.filter((m) => m.verdict === 'stolen').length / judged.length };
+  });
 }
 
 function groupMetrics(group: string, models: readonly JudgedModel[], statistics: readonly string[], decision: string, judged: boolean): GroupMetrics {
-  const positives = models.filter((m) => m.role === 'stolen' && (group === ALL_GROUPS || m.group === group));
+  const positives = models.filter((m) => m.role === 'stolen' && (group === ALL_GROUPS ? !m.broken : rowOf(m) === group));
+  const utility = spreadOf(positives.flatMap((m) => (m.utility === undefined ? [] : [m.utility])));
   const independent = models.filter((m) => m.role === 'independent');
   const values = (of: readonly JudgedModel[], statistic: string) => of.map((m) => m.values[statistic]!);
   const against = distinct(independent.map((m) => m.group)).map((negative): NegativeComparison => {
@@ -67,6 +84,7 @@ function groupMetrics(group: string, models: readonly JudgedModel[], statistics:
   return {
     group,
     count: positives.length,
+    ...(utility ? { utility } : {}),
     against,
     ...(judged ? { f1: f1Score(judgedModels.map((m) => m.verdict === 'stolen'), judgedModels.map((m) => m.role === 'stolen')) } : {}),
     ...optional('welch', () => welchTTest(p, n, 'less')),

@@ -55,11 +55,11 @@ function summary(r: BenchResult, manifest: ZooManifest): string {
 /** The independent groups every comparison is made against, in the order of the first method's rows. */
 const negativeGroups = (methods: readonly MethodResult[]) => [...new Set(methods.flatMap((m) => m.groups.flatMap((g) => g.against.map((a) => a.group))))];
 
-const groupLabel = (g: GroupMetrics) => (g.group === ALL_GROUPS ? '<strong>all stolen</strong>' : escapeHtml(g.group));
+const groupLabel = (g: GroupMetrics) => (g.group === ALL_GROUPS ? '<strong>all stolen</strong> (above the utility floor)' : escapeHtml(g.group));
 
 function metricsTable(methods: readonly MethodResult[]): string {
   const negatives = negativeGroups(methods);
-  const header = ['Method', 'Decision statistic', 'Attack group', 'n', ...negatives.map((g) => `AUC vs ${g}`), ...negatives.map((g) => `TPR@1% vs ${g}`), 'F1', 'p (Welch)', 'p (Mann–Whitney)'];
+  const header = ['Method', 'Decision statistic', 'Attack group', 'n', ...negatives.map((g) => `AUC vs ${g}`), ...negatives.map((g) => `TPR@1% vs ${g}`), 'F1', 'p (Welch)', 'p (Mann–Whitney)', 'Utility mean (min–max)'];
   const rows = methods.flatMap((m) => m.groups.map((g) => {
     const against = (neg: string) => g.against.find((x) => x.group === neg);
     return [
@@ -72,6 +72,7 @@ function metricsTable(methods: readonly MethodResult[]): string {
       formatNumber(g.f1?.f1),
       formatNumber(g.welch?.p),
       formatNumber(g.mannWhitney.p),
+      g.utility ? `${formatNumber(g.utility.mean)} (${formatNumber(g.utility.min)}–${formatNumber(g.utility.max)})` : 'unmeasured',
     ];
   }));
   return htmlTable(header, rows, { numeric: header.map((_, k) => k).filter((k) => k >= 3) });

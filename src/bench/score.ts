@@ -6,6 +6,7 @@ import { loadModel } from '../models/load.js';
 import type { Outputs } from '../models/types.js';
 import { resolveZooPath, zooVictim } from '../zoo/manifest.js';
 import type { ZooManifest, ZooModel } from '../zoo/manifest.js';
+import { zooUtility } from '../zoo/utility.js';
 import { withOutputCache } from '../models/output-cache.js';
 import { fingerprintKey, makeBenchFingerprint } from './fingerprints.js';
 import type { BenchFingerprint } from './fingerprints.js';
@@ -53,6 +54,11 @@ export function suspectsOf(zoo: string, manifest: ZooManifest): (ZooModel & { ro
  */
 export async function scoreZoo(zoo: string, manifest: ZooManifest, plans: readonly FingerprintPlan[], options: ScoreOptions = {}): Promise<(FingerprintScores | undefined)[]> {
   const suspects = suspectsOf(zoo, manifest);
+  const utility = zooUtility(manifest);
+  const utilityOf = (id: string) => {
+    const { value, broken } = utility.get(id)!;
+    return { ...(value !== undefined ? { utility: value } : {}), ...(broken ? { broken } : {}) };
+  };
   const modelOptions = options.onWarning ? { onWarning: options.onWarning } : {};
   const warnings: string[] = [];
   const fingerprints = await makeFingerprints(zoo, manifest, plans, { ...options, onWarning: (w) => { warnings.push(w); options.onWarning?.(w); } });
@@ -73,7 +79,7 @@ export async function scoreZoo(zoo: string, manifest: ZooManifest, plans: readon
           options.onWarning?.(`${m.id} left out of ${r.fingerprint.method}: ${c.skipped}`);
           continue;
         }
-        r.scores.push({ id: m.id, role: m.role, group: m.group, values: c.values, queries: c.queries, seconds: (performance.now() - start) / 1000 });
+        r.scores.push({ id: m.id, role: m.role, group: m.group, values: c.values, queries: c.queries, seconds: (performance.now() - start) / 1000, ...utilityOf(m.id) });
         if (c.matrix && options.keep?.has(m.id)) r.matrices.set(m.id, c.matrix);
         if (c.outputs && r.fingerprint.cluster) r.outputs.set(m.id, c.outputs);
       }

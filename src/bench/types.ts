@@ -3,6 +3,7 @@ import type { Interval } from '../stats/bootstrap.js';
 import type { Kernel } from '../stats/correlation.js';
 import type { F1, ThresholdFit } from '../stats/threshold.js';
 import type { ZooManifest } from '../zoo/manifest.js';
+import type { Spread } from '../zoo/summary.js';
 
 /** One point of the parameter space a benchmark runs at (a sweep varies one of these). */
 export interface BenchSettings {
@@ -32,6 +33,10 @@ export interface ModelScore {
   /** Images the verification asked the model for. */
   readonly queries: number;
   readonly seconds: number;
+  /** The model's utility as the zoo manifest records it (zoo/utility.ts), when it does. */
+  readonly utility?: number;
+  /** A stolen model below the utility floor: reported in the BROKEN_COPY group, out of 'all'. */
+  readonly broken?: boolean;
 }
 
 export type BinaryVerdict = 'stolen' | 'independent';
@@ -45,6 +50,13 @@ export interface JudgedModel extends ModelScore {
   readonly pValue?: { readonly t?: number; readonly rank: number };
   /** DeepCore: the clustering rule's verdict (the victim's k-means cluster = stolen). */
   readonly clusterVerdict?: BinaryVerdict;
+}
+
+/** A group of independent models judged at the threshold: how many were judged, and the share called stolen. */
+export interface FalsePositives {
+  readonly group: string;
+  readonly judged: number;
+  readonly fpr: number;
 }
 
 /** Realised false-positive rates of one kind of p-value: the share of independent models below each nominal level. */
@@ -78,9 +90,11 @@ export interface NegativeComparison {
 }
 
 export interface GroupMetrics {
-  /** Attack group, or 'all' for every stolen model together. */
+  /** Attack group, 'broken copy' for the stolen models below the utility floor, or 'all' for every other stolen model together. */
   readonly group: string;
   readonly count: number;
+  /** The group's utility (verification AUC or test accuracy), over the models the manifest records it of. */
+  readonly utility?: Spread;
   readonly against: readonly NegativeComparison[];
   /** Verdicts at the threshold on this group's models plus the held-out independent models. */
   readonly f1?: F1;
@@ -98,6 +112,8 @@ export interface MethodMetrics {
   readonly threshold?: ThresholdFit;
   /** The decision statistic's p-values on independent models, each against a calibration without it: realised vs nominal false-positive rate. */
   readonly pValueChecks?: readonly PValueCheck[];
+  /** Per group of independent models: the share called stolen at the threshold (held-out models only). */
+  readonly falsePositives?: readonly FalsePositives[];
   readonly models: readonly JudgedModel[];
   readonly groups: readonly GroupMetrics[];
 }

@@ -51,7 +51,11 @@ export function summariseZoo(manifest: ZooManifest): ZooGroupSummary[] {
 }
 
 function spread(models: readonly ZooModel[], value: (m: ZooModel) => number | undefined): Spread | undefined {
-  const values = models.map(value).filter((v): v is number => v !== undefined);
+  return spreadOf(models.map(value).filter((v): v is number => v !== undefined));
+}
+
+/** Mean, smallest and largest of `values`; undefined when there are none. */
+export function spreadOf(values: readonly number[]): Spread | undefined {
   if (values.length === 0) return undefined;
   return { mean: values.reduce((a, b) => a + b, 0) / values.length, min: Math.min(...values), max: Math.max(...values) };
 }

@@ -58,7 +58,7 @@ export function benchCommand(): Command {
       r.warnings.forEach((w) => console.error(`warning: ${w}`));
       if (flags.json) return console.log(JSON.stringify({ ...r, methods: r.methods.map(summaryOf), files: paths }, null, 2));
       const negatives = negativeGroups(r.methods);
-      console.log(tabulate([...aucHeader(negatives), ...negatives.map((g) => `TPR@1% ${g}`), 'F1', 'p (Welch)', 'p (M-W)'], metricsRows(r.methods, negatives)));
+      console.log(tabulate([...aucHeader(negatives), ...negatives.map((g) => `TPR@1% ${g}`), 'F1', 'p (Welch)', 'p (M-W)', 'utility mean (min–max)'], metricsRows(r.methods, negatives)));
       const checks = pValueCheckTable(r.methods);
       console.log(`\n${tabulate(checks.header, checks.rows)}\n${P_VALUE_CHECK_NOTE}`);
       console.log('');
@@ -98,12 +98,14 @@ function metricsRows(methods: readonly MethodResult[], negatives: readonly strin
     ...auc[k]!,
     ...negatives.map((neg) => num(g.against.find((x) => x.group === neg)?.tprAt1pct[m.decisionStatistic])),
     num(g.f1?.f1), num(g.welch?.p), num(g.mannWhitney.p),
+    g.utility ? `${num(g.utility.mean)} (${num(g.utility.min)}–${num(g.utility.max)})` : 'unmeasured',
   ]);
 }
 
 function costLine(m: MethodResult): string {
   const threshold = m.threshold ? `threshold ${num(m.threshold.threshold)} (${m.threshold.rule}, n = ${m.threshold.n})` : 'no threshold (fewer than 2 independent models)';
-  const cost = `${m.method}: fingerprint ${num(m.fingerprint.seconds)} s, ${m.fingerprint.victimQueries} victim queries to build; ${m.queriesPerVerification} queries per verification; ${threshold}`;
+  const fpr = m.falsePositives?.map((f) => `${f.group} ${num(f.fpr)} (${f.judged} judged)`).join(', ');
+  const cost = `${m.method}: fingerprint ${num(m.fingerprint.seconds)} s, ${m.fingerprint.victimQueries} victim queries to build; ${m.queriesPerVerification} queries per verification; ${threshold}${fpr ? `; FPR at it: ${fpr}` : ''}`;
   if (!m.identification) return cost;
   const { clustering, similarity } = m.identification;
   return `${cost}\n  MIR / FIR: clustering ${rates(clustering)}${similarity ? `; similarity at the threshold ${rates(similarity)}` : ''}`;

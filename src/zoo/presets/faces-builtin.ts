@@ -6,6 +6,7 @@ import { encodePng } from '../../data/decode.js';
 import { demoFacePhotos, detectFaceCrops } from '../../data/faces.js';
 import { imageAt } from '../../data/types.js';
 import type { ImageBatch } from '../../data/types.js';
+import { weightCopy } from '../../attacks/weight-copy.js';
 import { derivedCopyPath, writeDerivedCopy } from '../../demo/suspects.js';
 import { LineageError } from '../../errors.js';
 import { predictAll } from '../../fingerprints/query.js';
@@ -15,6 +16,8 @@ import type { Model, Outputs } from '../../models/types.js';
 import { removeStaleTemps, tempSiblings } from '../../util/atomic-write.js';
 import { fidelity } from '../fidelity.js';
 import { resolveZooPath } from '../manifest.js';
+import { measuredBy, verificationMeter } from '../verification.js';
+import type { UtilityMeter } from '../verification.js';
 import type { ZooManifest } from '../manifest.js';
 import type { ZooBuildContext, ZooModelPlan, ZooPreset } from '../preset.js';
 
@@ -99,22 +102,45 @@ async function faceData(ctx: ZooBuildContext, previous?: ZooManifest['data']): P
 }
 
 /** The victim, its training-free copies and the independent real face models (the faces-builtin zoo; faces-small adds students). */
-export async function* builtinFaceModels(ctx: ZooBuildContext, data: ZooManifest['data']): AsyncGenerator<ZooModelPlan> {
-  yield { model: { id: FACE_VICTIM, path: `builtin:${FACE_VICTIM}`, role: 'victim', group: 'victim', architecture: architecture(FACE_VICTIM) } };
+export async function* builtinFaceModels(ctx: ZooBuildContext, data: ZooManifest['data'], meterFor?: UtilityMeter): AsyncGenerator<ZooModelPlan> {
+  const victim: FaceVictim = { id: FACE_VICTIM, path: `builtin:${FACE_VICTIM}`, architecture: architecture(FACE_VICTIM) };
+  // No model here trains on LFW: the first View-2 fold (600 pairs) measures every model's utility.
+  const meter = meterFor ?? (data.faceCrop ? verificationMeter(resolveZooPath(ctx.dir, data.path), { folds: [1] }) : undefined);
+  yield victimPlan(victim, meter);
+  yield* trainingFreeCopies(ctx, data, victim, meter);
+  yield* builtinIndependents(IRRELEVANT, meter);
+}
+
+/** The victim's manifest entry (nothing to build: it exists), with its utility when a meter is given. */
+export function victimPlan(victim: FaceVictim, meter?: UtilityMeter): ZooModelPlan {
+  return { model: { id: victim.id, path: victim.path, role: 'victim', group: 'victim', architecture: victim.architecture }, ...measuredBy(meter, victim.path) };
+}
+
+/** A face victim as its zoo lists it: `builtin:<name>`, or a TF.js model folder inside the zoo written by the training loop. */
+export interface FaceVictim {
+  readonly id: string;
+  readonly path: string;
+  readonly architecture: string;
+}
+
+/** The prune / quantise / noise copies of `victim` (stolen), each with its agreement with the victim on held-out faces (and its utility, given a meter). */
+export async function* trainingFreeCopies(ctx: ZooBuildContext, data: ZooManifest['data'], victim: FaceVictim, meter?: UtilityMeter): AsyncGenerator<ZooModelPlan> {
+  const builtin = victim.path.startsWith('builtin:') ? victim.path.slice('builtin:'.length) : undefined;
   // Loaded on the first copy built, kept until the last (an already-built zoo never loads it).
   let reference: Promise<VictimReference> | undefined;
   try {
     for (const { group, name, attack, op } of attacks(ctx.seed)) {
-      const file = derivedCopyPath(FACE_VICTIM, name, ctx.dir);
+      const file = builtin ? derivedCopyPath(builtin, name, ctx.dir) : join(ctx.dir, `${victim.id}-${name}`);
       const { kind, ...params } = op;
       yield {
-        model: { id: basename(file).replace(/\.onnx$/, ''), path: relative(ctx.dir, file), role: 'stolen', group, parent: FACE_VICTIM, attack: `${kind}: ${attack}`, architecture: architecture(FACE_VICTIM), params },
+        model: { id: basename(file).replace(/\.onnx$/, ''), path: relative(ctx.dir, file), role: 'stolen', group, parent: victim.id, attack: `${kind}: ${attack}`, architecture: victim.architecture, params },
         build: async (target) => {
-          const { model, images, outputs } = await (reference ??= victimReference(ctx, data));
-          await writeDerivedCopy(FACE_VICTIM, model.spec, target, op);
+          const { model, images, outputs } = await (reference ??= victimReference(ctx, data, victim));
+          if (builtin) await writeDerivedCopy(builtin, model.spec, target, op);
+          else await weightCopy(resolveZooPath(ctx.dir, victim.path), op, target);
           const copy = await loadModel(target);
           try {
-            return { fidelity: fidelity(outputs, await predictAll(copy, images), 'embedding') };
+            return { fidelity: fidelity(outputs, await predictAll(copy, images), 'embedding'), ...(meter ? await meter(copy) : {}) };
           } finally {
             await copy.dispose();
           }
@@ -124,26 +150,31 @@ export async function* builtinFaceModels(ctx: ZooBuildContext, data: ZooManifest
   } finally {
     if (reference) await (await reference).model.dispose();
   }
-  for (const name of IRRELEVANT) {
-    yield { model: { id: name, path: `builtin:${name}`, role: 'independent', group: 'irrelevant', architecture: architecture(name) } };
+}
+
+/** Built-in face models by other authors, independent of the victim (group 'irrelevant'), with their utility when a meter is given. */
+export function* builtinIndependents(names: readonly string[], meter?: UtilityMeter): Generator<ZooModelPlan> {
+  for (const name of names) {
+    yield { model: { id: name, path: `builtin:${name}`, role: 'independent', group: 'irrelevant', architecture: architecture(name) }, ...measuredBy(meter, `builtin:${name}`) };
   }
 }
 
-interface VictimReference {
+export interface VictimReference {
   readonly model: Model;
   readonly images: ImageBatch;
   readonly outputs: Outputs;
 }
 
-/** The victim, a few data images and its outputs on them: what a copy's fidelity is measured against. */
-async function victimReference(ctx: ZooBuildContext, data: ZooManifest['data']): Promise<VictimReference> {
-  const model = await loadModel(`builtin:${FACE_VICTIM}`);
+/** The victim, a few held-out images and its outputs on them: what a copy's fidelity is measured against. */
+export async function victimReference(ctx: ZooBuildContext, data: ZooManifest['data'], victim: FaceVictim): Promise<VictimReference> {
+  const model = await loadModel(resolveZooPath(ctx.dir, victim.path));
   const { height, width } = model.spec;
-  const images = await loadImages(resolveZooPath(ctx.dir, data.path), { size: { height, width }, channels: 3, limit: FIDELITY_IMAGES, ...(data.faceCrop ? { faceCrop: true } : {}) });
+  const rows = data.indices ? { indices: data.indices.slice(0, FIDELITY_IMAGES) } : { limit: FIDELITY_IMAGES };
+  const images = await loadImages(resolveZooPath(ctx.dir, data.path), { size: { height, width }, channels: 3, ...rows, ...(data.faceCrop ? { faceCrop: true } : {}) });
   return { model, images, outputs: await predictAll(model, images) };
 }
 
-function architecture(name: string): string {
+export function architecture(name: string): string {
   const entry = BUILTIN_MODELS.find((m) => m.name === name)!;
   return `${entry.task} (${entry.author})`;
 }

@@ -12,6 +12,7 @@ import type { Model, Outputs } from '../../models/types.js';
 import type { ArchitectureName } from '../../train/architectures.js';
 import { Random } from '../../util/random.js';
 import { fidelity } from '../fidelity.js';
+import { verificationMeter } from '../verification.js';
 import type { ZooManifest } from '../manifest.js';
 import type { ZooBuildContext, ZooModelPlan, ZooPreset } from '../preset.js';
 import { builtinFaceModels, DEFAULT_LFW, FACE_VICTIM } from './faces-builtin.js';
@@ -52,7 +53,7 @@ export const facesSmallPreset: ZooPreset = {
 };
 
 /** A seeded split of the LFW images into attacker and held-out faces (at most half of them each). */
-async function lfwSplit(lfw: string, seed: number): Promise<{ attacker: number[]; heldOut: number[] }> {
+async function lfwSplit(lfw: string, seed: number): Promise<{ attacker: number[]; heldOut: number[]; count: number }> {
   const listing = await listImageFolder(join(lfw, 'jpg')).catch(() => undefined);
   if (!listing || listing.files.length < 4) {
     throw new LineageError(`zoo faces-small needs LFW at ${lfw} (a jpg/ folder of face photos)`, 'pass --data <LFW folder>, or run from the repository root next to ../shared/datasets');
@@ -61,11 +62,15 @@ async function lfwSplit(lfw: string, seed: number): Promise<{ attacker: number[]
   const attacker = Math.min(ATTACKER_IMAGES, Math.floor(order.length / 2));
   const heldOut = Math.min(HELD_OUT_IMAGES, order.length - attacker);
   const sorted = (xs: number[]) => xs.sort((a, b) => a - b);
-  return { attacker: sorted(order.slice(0, attacker)), heldOut: sorted(order.slice(attacker, attacker + heldOut)) };
+  return { attacker: sorted(order.slice(0, attacker)), heldOut: sorted(order.slice(attacker, attacker + heldOut)), count: order.length };
 }
 
 async function* facesSmallModels(ctx: ZooBuildContext, data: ZooManifest['data']): AsyncGenerator<ZooModelPlan> {
-  yield* builtinFaceModels(ctx, data);
+  // Utility on the LFW pairs none of whose faces a student trained on (about 580 of the 1,800).
+  const { attacker, count } = await lfwSplit(data.path, ctx.seed);
+  const trainedOn = new Set(attacker);
+  const meter = verificationMeter(data.path, { heldOut: Array.from({ length: count }, (_, i) => i).filter((i) => !trainedOn.has(i)) });
+  yield* builtinFaceModels(ctx, data, meter);
   // Loaded on the first student built, kept until the last; teachers' answers are cached, so each
   // teacher is asked once however many students it trains.
   let shared: Promise<StudentInputs> | undefined;
@@ -93,10 +98,11 @@ async function* facesSmallModels(ctx: ZooBuildContext, data: ZooManifest['data']
               saveTo: target, seed, architecture: STUDENT_ARCHITECTURE, size: STUDENT_SIZE, training: STUDENT_TRAINING,
             });
             // A student of another teacher embeds in that teacher's space (faceres: 1,024-d): no agreement to measure.
-            if (role === 'independent') return { trainSeconds: record.seconds };
             const student = await loadModel(target);
             try {
-              return { fidelity: fidelity(inputs.victimOutputs, await predictAll(student, inputs.reference), 'embedding'), trainSeconds: record.seconds };
+              const utility = await meter(student);
+              if (role === 'independent') return { ...utility, trainSeconds: record.seconds };
+              return { fidelity: fidelity(inputs.victimOutputs, await predictAll(student, inputs.reference), 'embedding'), ...utility, trainSeconds: record.seconds };
             } finally {
               await student.dispose();
             }
