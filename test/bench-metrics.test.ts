@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { withOutputCache } from '../src/models/output-cache.js';
 import { identify, ruleRates } from '../src/bench/identification.js';
+import { calibrationCandidates } from '../src/bench/evaluate.js';
 import { ALL_GROUPS, methodMetrics, splitIndependent } from '../src/bench/metrics.js';
 import { DEFAULT_BENCH_SETTINGS, parseMethods } from '../src/bench/settings.js';
 import { parseSweep, sweepSettings } from '../src/bench/sweep.js';
@@ -209,4 +210,9 @@ test('methodMetrics: broken copies are their own row, out of "all"; utility per 
   assert.equal(m.groups[2]!.against.find((a) => a.group === 'irrelevant')!.auc.d, 1, 'the broken copy (0.9) is not in "all"');
   // Threshold from i1, i2 (0.5, 0.6): mean − 3·sd < 0.5; s1 (0.005) falls below it, i3 and s2 do not.
   assert.deepEqual(m.falsePositives, [{ group: 'irrelevant', judged: 1, fpr: 0 }, { group: 'sibling', judged: 2, fpr: 0.5 }]);
+});
+
+test('calibrationCandidates: siblings and the public parent are never calibrated on', () => {
+  const m = (id: string, role: 'stolen' | 'independent', group: string) => ({ id, role, group });
+  assert.deepEqual(calibrationCandidates([m('a', 'stolen', 'prune'), m('i', 'independent', 'irrelevant'), m('s', 'independent', 'sibling'), m('p', 'independent', 'public-parent'), m('h', 'independent', 'homologous')]), ['i', 'h']);
 });

@@ -1,4 +1,5 @@
-import type { ZooManifest } from '../zoo/manifest.js';
+import { SHARED_ANCESTRY_GROUPS } from '../zoo/manifest.js';
+import type { ZooManifest, ZooModel } from '../zoo/manifest.js';
 import { identify } from './identification.js';
 import { methodMetrics, splitIndependent } from './metrics.js';
 import { scoreZoo, suspectsOf } from './score.js';
@@ -19,13 +20,18 @@ export interface EvaluatedMethod {
 export async function evaluate(zoo: string, manifest: ZooManifest, settings: readonly BenchSettings[], options: ScoreOptions = {}): Promise<EvaluatedMethod[][]> {
   const plans = settings.flatMap((s) => s.methods.map((method) => ({ method, settings: s })));
   const scored = await scoreZoo(zoo, manifest, plans, options);
-  const independent = suspectsOf(zoo, manifest).filter((m) => m.role === 'independent').map((m) => m.id);
+  const independent = calibrationCandidates(suspectsOf(zoo, manifest));
   let k = 0;
   return settings.map((s) => {
     const calibration = new Set(splitIndependent(independent, s.seed).calibration);
     return s.methods.map(() => scored[k++]).filter((x): x is FingerprintScores => x !== undefined && comparable(x, options.onWarning))
       .map((x) => ({ result: methodResult(x, calibration), scored: x }));
   });
+}
+
+/** The independent models the threshold may be fitted on: all but siblings and the public parent (SHARED_ANCESTRY_GROUPS). */
+export function calibrationCandidates(models: readonly Pick<ZooModel, 'id' | 'role' | 'group'>[]): string[] {
+  return models.filter((m) => m.role === 'independent' && !SHARED_ANCESTRY_GROUPS.includes(m.group)).map((m) => m.id);
 }
 
 /** Whether a method scored at least one stolen and one independent model (else it has no AUC): warns when not. */

@@ -23,7 +23,8 @@ export interface ZooModel {
   /**
    * Attack group for stolen models (e.g. 'fine-tune-all', 'fine-prune', 'extract-l', 'extract-p',
    * 'extract-adv', 'adv-train', 'transfer', 'prune', 'quantise', 'noise'); 'irrelevant' or
-   * 'homologous' for independent ones; 'victim' for the victim.
+   * 'homologous' for independent ones, and SHARED_ANCESTRY_GROUPS for independent models that
+   * share a public ancestor with the victim; 'victim' for the victim.
    */
   readonly group: string;
   /** Id of the model it was derived from. */
@@ -90,5 +91,13 @@ export function resolveZooPath(zoo: string, path: string): string {
   }
   return join(zoo, path);
 }
+
+/**
+ * Independent groups of models that share a public ancestor with the victim (an owner's fine-tune
+ * of a public model): 'sibling' = the same public model fine-tuned by others, 'public-parent' = the
+ * public model itself. The bench reports them apart and never calibrates on them: an owner knows
+ * unrelated models, not the other fine-tunes of the public model.
+ */
+export const SHARED_ANCESTRY_GROUPS: readonly string[] = ['sibling', 'public-parent'];
 
 export const zooVictim = (m: ZooManifest): ZooModel => m.models.find((x) => x.role === 'victim')!;
