@@ -3,7 +3,7 @@ import { listImageFolder } from '../data/folder.js';
 import type { FacePair } from '../data/lfw.js';
 import { loadLfw, loadLfwPairs } from '../data/lfw.js';
 import type { ImageBatch } from '../data/types.js';
-import { LineageError } from '../errors.js';
+import { isLineageError, LineageError } from '../errors.js';
 import { withModel } from '../fingerprints/calibrate.js';
 import { predictAll } from '../fingerprints/query.js';
 import type { ProgressFn } from '../fingerprints/types.js';
@@ -51,6 +51,20 @@ export async function loadVerificationPairs(lfw: string, options: VerificationPa
   const position = new Map(indices.map((image, k) => [image, k]));
   const images = await loadLfw(lfw, { size: options.size, faceCrop: true, indices });
   return { images, pairs: kept.map((p) => ({ ...p, a: position.get(p.a)!, b: position.get(p.b)! })) };
+}
+
+/**
+ * A meter on the held-out pairs of `lfw`, or undefined when the folder has no usable pairs (a cut-down
+ * LFW without its pairs file, or no same- and different-person pair held out): utility unmeasured, not guessed.
+ */
+export async function verificationMeterIfPairs(lfw: string, options: Omit<VerificationPairOptions, 'size'> = {}): Promise<UtilityMeter | undefined> {
+  try {
+    await loadVerificationPairs(lfw, { ...options, size: { height: 1, width: 1 } });
+  } catch (e) {
+    if (isLineageError(e)) return undefined;
+    throw e;
+  }
+  return verificationMeter(lfw, options);
 }
 
 /** How a zoo builder measures a model's utility: the manifest fields it records. */

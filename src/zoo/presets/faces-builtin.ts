@@ -16,7 +16,7 @@ import type { Model, Outputs } from '../../models/types.js';
 import { removeStaleTemps, tempSiblings } from '../../util/atomic-write.js';
 import { fidelity } from '../fidelity.js';
 import { resolveZooPath } from '../manifest.js';
-import { measuredBy, verificationMeter } from '../verification.js';
+import { measuredBy, verificationMeterIfPairs } from '../verification.js';
 import type { UtilityMeter } from '../verification.js';
 import type { ZooManifest } from '../manifest.js';
 import type { ZooBuildContext, ZooModelPlan, ZooPreset } from '../preset.js';
@@ -105,7 +105,7 @@ async function faceData(ctx: ZooBuildContext, previous?: ZooManifest['data']): P
 export async function* builtinFaceModels(ctx: ZooBuildContext, data: ZooManifest['data'], meterFor?: UtilityMeter): AsyncGenerator<ZooModelPlan> {
   const victim: FaceVictim = { id: FACE_VICTIM, path: `builtin:${FACE_VICTIM}`, architecture: architecture(FACE_VICTIM) };
   // No model here trains on LFW: the first View-2 fold (600 pairs) measures every model's utility.
-  const meter = meterFor ?? (data.faceCrop ? verificationMeter(resolveZooPath(ctx.dir, data.path), { folds: [1] }) : undefined);
+  const meter = meterFor ?? (data.faceCrop ? await verificationMeterIfPairs(resolveZooPath(ctx.dir, data.path), { folds: [1] }) : undefined);
   yield victimPlan(victim, meter);
   yield* trainingFreeCopies(ctx, data, victim, meter);
   yield* builtinIndependents(IRRELEVANT, meter);

@@ -12,7 +12,7 @@ import type { Model, Outputs } from '../../models/types.js';
 import type { ArchitectureName } from '../../train/architectures.js';
 import { Random } from '../../util/random.js';
 import { fidelity } from '../fidelity.js';
-import { verificationMeter } from '../verification.js';
+import { verificationMeterIfPairs } from '../verification.js';
 import type { ZooManifest } from '../manifest.js';
 import type { ZooBuildContext, ZooModelPlan, ZooPreset } from '../preset.js';
 import { builtinFaceModels, DEFAULT_LFW, FACE_VICTIM } from './faces-builtin.js';
@@ -69,7 +69,7 @@ async function* facesSmallModels(ctx: ZooBuildContext, data: ZooManifest['data']
   // Utility on the LFW pairs none of whose faces a student trained on (about 580 of the 1,800).
   const { attacker, count } = await lfwSplit(data.path, ctx.seed);
   const trainedOn = new Set(attacker);
-  const meter = verificationMeter(data.path, { heldOut: Array.from({ length: count }, (_, i) => i).filter((i) => !trainedOn.has(i)) });
+  const meter = await verificationMeterIfPairs(data.path, { heldOut: Array.from({ length: count }, (_, i) => i).filter((i) => !trainedOn.has(i)) });
   yield* builtinFaceModels(ctx, data, meter);
   // Loaded on the first student built, kept until the last; teachers' answers are cached, so each
   // teacher is asked once however many students it trains.
@@ -100,7 +100,7 @@ async function* facesSmallModels(ctx: ZooBuildContext, data: ZooManifest['data']
             // A student of another teacher embeds in that teacher's space (faceres: 1,024-d): no agreement to measure.
             const student = await loadModel(target);
             try {
-              const utility = await meter(student);
+              const utility = meter ? await meter(student) : {};
               if (role === 'independent') return { ...utility, trainSeconds: record.seconds };
               return { fidelity: fidelity(inputs.victimOutputs, await predictAll(student, inputs.reference), 'embedding'), ...utility, trainSeconds: record.seconds };
             } finally {
