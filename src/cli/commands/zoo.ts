@@ -13,7 +13,7 @@ export function zooCommand(): Command {
   return new Command('zoo')
     .description('build (or finish) a model zoo for `lineage bench`: a victim, models derived from it, independent models')
     // The presets are not listed here: loading them pulls in TF.js and ONNX Runtime, which `lineage --help` does not need.
-    .requiredOption('--preset <name>', 'zoo to build, e.g. faces-builtin (training-free copies of a face model), cifar10-small (trained on CIFAR-10), fer-real (thefts of the real expression model builtin:emotion); an unknown name lists every preset')
+    .requiredOption('--preset <name>', 'zoo to build, e.g. faces-builtin (training-free copies of a face model), cifar10-small (trained on CIFAR-10), fer-real (thefts of the real expression model builtin:emotion), faces-real / faces-real-ft (thefts of a real face model, and of the fine-tune of a public model its owner made, with sibling fine-tunes); an unknown name lists every preset')
     .requiredOption('--out <dir>', 'zoo folder; models already built there are kept')
     .option('--data <dir>', "images for fingerprints instead of the preset's default")
     .option('--only <ids>', 'build only these models (comma-separated ids; the victim always comes along)')
