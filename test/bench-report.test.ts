@@ -24,8 +24,8 @@ const matrix = (seed: number) => {
   return Float64Array.from({ length: N * N }, (_, k) => (k % (N + 1) === 0 ? 0 : 0.5 + r.next()));
 };
 
-/** A SAC and a DeepCore benchmark of a zoo with prune and noise copies, irrelevant and homologous models. */
-function sampleRun(): BenchRun {
+/** A SAC and a DeepCore benchmark of a zoo with prune and noise copies, irrelevant and homologous models; `broken`: copies below the utility floor. */
+function sampleRun(broken: ReadonlySet<string> = new Set()): BenchRun {
   const models: ZooManifest['models'] = [
     { id: 'victim', path: 'victim.onnx', role: 'victim', group: 'victim' },
     ...[0.1, 0.2, 0.3].map((ratio) => ({ id: `prune-${ratio}`, path: `p${ratio}.onnx`, role: 'stolen' as const, group: 'prune', params: { ratio }, fidelity: 1 - ratio / 10 })),
@@ -38,7 +38,7 @@ function sampleRun(): BenchRun {
   const scores: ModelScore[] = models.filter((m) => m.role !== 'victim').map((m) => {
     const base = m.role === 'stolen' ? 0.01 : m.group === 'homologous' ? 0.2 : 0.6;
     const d = base * (1 + r.next());
-    return { id: m.id, role: m.role as 'stolen' | 'independent', group: m.group, values: { pearson: d / 2, distance: d, '1 − label agreement': d, '1 − probability cosine': d / 3 }, queries: N, seconds: 0.5 };
+    return { id: m.id, role: m.role as 'stolen' | 'independent', group: m.group, values: { pearson: d / 2, distance: d, '1 − label agreement': d, '1 − probability cosine': d / 3 }, queries: N, seconds: 0.5, ...(broken.has(m.id) ? { broken: true } : {}) };
   });
   const calibration = new Set(['other-<1>', 'other-<3>', 'twin-1']);
   const sac: MethodResult = {
@@ -90,6 +90,13 @@ test('bench report: every chart, table and parameter, escaped, self-contained', 
   // DeepCore's clustering called twin-2 stolen: FIR against homologous = ½, overall ⅙.
   const rates = html.slice(html.indexOf('DeepCore identification rates'));
   assert.ok(/clustering \(k-means\)<\/td><td class="num">0<\/td><td class="num">0.167<\/td><td class="num">0.5<\/td>/.test(rates), 'clustering MIR/FIR row');
+});
+
+test('bench report: broken copies get their own ROC curve and strip, even when they are a whole attack group', async () => {
+  // Every noise copy is below the floor: the rows are prune and 'broken copy' (no 'all' row with one useful group).
+  const html = await renderBenchReport(sampleRun(new Set(['noise-1', 'noise-2'])));
+  assert.equal(html.split('<svg').length - 1, CHARTS);
+  assert.ok(html.includes('broken copy'), 'the broken-copy row is shown');
 });
 
 test('bench report renders in Chromium: every SVG has a size, the page is not blank', { skip: chromiumSkip }, async () => {

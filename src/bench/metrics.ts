@@ -13,7 +13,7 @@ import type { FalsePositives, GroupMetrics, JudgedModel, MethodMetrics, ModelSco
 export const ALL_GROUPS = 'all';
 
 /** The row a stolen model is reported in: its attack group, or BROKEN_COPY below the utility floor. */
-const rowOf = (m: ModelScore) => (m.broken ? BROKEN_COPY : m.group);
+export const rowOf = (m: ModelScore) => (m.broken ? BROKEN_COPY : m.group);
 
 /**
  * Seeded split of the independent models: the calibration half (the threshold is fitted on it and

@@ -6,7 +6,7 @@ import { rocChart } from '../report/roc-chart.js';
 import { heatmapSection } from '../report/heatmap-section.js';
 import type { ZooManifest } from '../zoo/manifest.js';
 import type { BenchRun } from './bench.js';
-import { ALL_GROUPS } from './metrics.js';
+import { ALL_GROUPS, rowOf } from './metrics.js';
 import { P_VALUE_CHECK_NOTE, pValueCheckTable } from './p-values.js';
 import type { BenchResult, GroupMetrics, JudgedModel, KeptMatrix, MethodResult, NegativeComparison, RuleRates } from './types.js';
 
@@ -159,7 +159,7 @@ function rocCharts(m: MethodResult): Promise<string[]> {
     const neg = m.models.filter((x) => x.role === 'independent' && x.group === negative).map(score);
     const curves = groups.map((g) => ({
       name: g.group,
-      points: rocCurve(m.models.filter((x) => x.role === 'stolen' && x.group === g.group).map(score), neg),
+      points: rocCurve(m.models.filter((x) => x.role === 'stolen' && rowOf(x) === g.group).map(score), neg),
       auc: g.against.find((a) => a.group === negative)!.auc[m.decisionStatistic]!,
     }));
     return rocChart(curves, `${m.method}: attack groups vs ${negative} (${statisticName(m.decisionStatistic)})`);
@@ -173,7 +173,7 @@ function stripChart(m: MethodResult): Promise<string> {
   const add = (name: string, category: string, models: readonly JudgedModel[]) => {
     if (models.length > 0) rows.push({ name, category, distances: models.map(score) });
   };
-  for (const g of m.groups.filter((x) => x.group !== ALL_GROUPS)) add(g.group, 'stolen', m.models.filter((x) => x.role === 'stolen' && x.group === g.group));
+  for (const g of m.groups.filter((x) => x.group !== ALL_GROUPS)) add(g.group, 'stolen', m.models.filter((x) => x.role === 'stolen' && rowOf(x) === g.group));
   for (const g of new Set(m.models.filter((x) => x.role === 'independent').map((x) => x.group))) {
     const members = m.models.filter((x) => x.role === 'independent' && x.group === g);
     add(`${g} · calibration`, 'calibration', members.filter((x) => x.split === 'calibration'));
