@@ -9,7 +9,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { weightCopy } from '../src/attacks/weight-copy.js';
@@ -79,6 +79,12 @@ async function prepare(): Promise<{ bundles: string; suspects: string; models: s
   return { bundles, suspects: list, models };
 }
 
+/** Images the scan sent each suspect (each distinct image once: sample sets may share images). */
+async function imagesSent(out: string): Promise<number> {
+  const { scans } = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as { scans: { imagesSent: number }[] };
+  return Math.max(...scans.map((x) => x.imagesSent));
+}
+
 async function main(): Promise<void> {
   if (!existsSync(CIFAR)) throw new Error(`CIFAR-10 not found at ${CIFAR}`);
   const { bundles, suspects } = await prepare();
@@ -112,12 +118,12 @@ async function main(): Promise<void> {
   const result = {
     date: new Date().toISOString(),
     machine: `${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}`,
-    setup: { bundles: VICTIMS * SAMPLE_SETS, victims: VICTIMS, sampleSets: SAMPLE_SETS, samplesPerSet: N, suspects: SUSPECTS, suspectModel: 'ResNet-8 (CIFAR-10, TF.js), weight-noise copies', imagesPerSuspect: SAMPLE_SETS * N },
+    setup: { bundles: VICTIMS * SAMPLE_SETS, victims: VICTIMS, sampleSets: SAMPLE_SETS, samplesPerSet: N, suspects: SUSPECTS, suspectModel: 'ResNet-8 (CIFAR-10, TF.js), weight-noise copies', imagesPerSuspect: await imagesSent(path.join(WORK, 'out-local')) },
     local,
     queue: queued,
     costModel: {
       coreSecondsPerSuspect: perSuspectCoreSeconds,
-      note: 'one suspect = load + (distinct sample sets × N) images + one comparison per bundle; it grows with the distinct sample sets, not with the bundles that share them',
+      note: 'one suspect = load + its distinct images (bundles sharing samples add none) + one comparison per bundle (statistics and their bootstrap interval: the largest part at 100 bundles)',
       coreHoursFor1e6Suspects: million / 3600,
       coresForOneDay: million / 86_400,
     },
