@@ -4,7 +4,6 @@
  * label-only defence must turn the server label-only, like --labels-only.
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,23 +11,16 @@ import { after, before, describe, test } from 'node:test';
 import { demoFacePhotos, detectFaceCrops } from '../src/data/faces.js';
 import { applyDefence, calibrate, fingerprint, loadModel, saveFingerprint, serveModel, verify } from '../src/index.js';
 import type { Fingerprint, ImageBatch, SuspectResult } from '../src/index.js';
-import { resolveBuiltin } from '../src/models/builtin.js';
 import { argmaxRows } from '../src/stats/correlation.js';
 import { Random } from '../src/util/random.js';
+import { missingBuiltins } from './helpers/builtins.js';
 import { runCli, servedUrl, startCli } from './helpers/cli.js';
 
 const N = 16;
 const DEFENCE = 'jpeg=60,noise=0.2,round=3';
 const quiet = { onWarning: () => {} };
 
-const skip = (() => {
-  try {
-    const missing = ['fr_feature', 'mobileface', 'faceres', 'emotion'].filter((name) => !existsSync(resolveBuiltin(name).path));
-    return missing.length > 0 ? `built-in model files missing: ${missing.join(', ')}` : false;
-  } catch (e) {
-    return `built-in models unavailable: ${(e as Error).message}`;
-  }
-})();
+const skip = missingBuiltins(['fr_feature', 'mobileface', 'faceres', 'emotion']);
 
 let dir: string;
 let fp: Fingerprint;

@@ -4,7 +4,6 @@
  * (serveModel) and through the CLI (`lineage serve` + `lineage verify --json`).
  */
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { calibrate, fingerprint, loadModel, saveFingerprint, serveModel, verify 
 import type { Fingerprint, SuspectResult } from '../src/index.js';
 import { resolveBuiltin } from '../src/models/builtin.js';
 import { sidecarPath, specToOverrides } from '../src/models/spec.js';
+import { missingBuiltins } from './helpers/builtins.js';
 import { runCli, servedUrl, startCli } from './helpers/cli.js';
 
 const N = 20;
@@ -26,14 +26,7 @@ const COPIES: readonly { readonly name: string; readonly op: WeightOp }[] = [
   { name: 'noise-1pct', op: { kind: 'noise', sigma: 0.01, seed: 1 } },
 ];
 
-const skip = (() => {
-  try {
-    const missing = ['fr_feature', 'mobileface', 'faceres'].filter((name) => !existsSync(resolveBuiltin(name).path));
-    return missing.length > 0 ? `built-in model files missing: ${missing.join(', ')}` : false;
-  } catch (e) {
-    return `built-in models unavailable: ${(e as Error).message}`;
-  }
-})();
+const skip = missingBuiltins(['fr_feature', 'mobileface', 'faceres']);
 
 let dir: string;
 let fp: Fingerprint;
