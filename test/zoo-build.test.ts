@@ -73,6 +73,17 @@ test('zoo build: an interrupted run leaves a manifest of what is done, and the r
   assert.equal(manifest.models.length, 4);
 }));
 
+test('zoo build: a rerun stopped early keeps listing the models it had not reached yet', () => withDir(async (dir) => {
+  await buildZoo(dir, fakePreset());
+  await rm(join(dir, 'a.txt'));
+  // The rerun rebuilds a and fails on it: b, finished by the first run, must stay in the manifest.
+  await assert.rejects(buildZoo(dir, fakePreset('fake', 'a')), /cannot build a/);
+  assert.deepEqual((await readZooManifest(dir)).models.map((m) => m.id), ['v', 'b', 'other']);
+  const rerun = fakePreset();
+  await buildZoo(dir, rerun);
+  assert.deepEqual(rerun.built, ['a'], 'b kept, not rebuilt');
+}));
+
 test('zoo build: --only picks models (victim included), unknown ids and foreign zoos are refused', () => withDir(async (dir) => {
   const preset = fakePreset();
   await assert.rejects(buildZoo(dir, preset, { only: ['b', 'nope'] }), (e: unknown) => e instanceof LineageError && /no model nope/.test(e.message) && /a, b/.test(e.hint ?? ''));

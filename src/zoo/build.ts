@@ -29,7 +29,8 @@ export interface BuildZooOptions {
 /**
  * Build (or finish) the zoo of `preset` in `dir`. Resumable: a model listed in the manifest of an
  * earlier run whose file is still there is kept as it is; every other one is built. The manifest is
- * rewritten (atomically) after every model, so an interrupted run loses at most the model in hand.
+ * rewritten (atomically) after every model, so an interrupted run loses at most the model in hand:
+ * until this run reaches them, the earlier run's finished models stay listed after this run's.
  * The manifest lists the models of this run, victim first.
  */
 export async function buildZoo(dir: string, preset: ZooPreset, options: BuildZooOptions = {}): Promise<ZooManifest> {
@@ -67,7 +68,7 @@ export async function buildZoo(dir: string, preset: ZooPreset, options: BuildZoo
       log(`${step} ${plan.model.id}: FAILED: ${errorMessage(e)}`);
       continue;
     }
-    await writeZooManifest(root, { ...base, models });
+    await writeZooManifest(root, { ...base, models: [...models, ...(await notYetReached(root, previous, wanted, models, failed))] });
   }
   if (failed.length > 0) {
     throw new LineageError(`${failed.length} of ${wanted.size} models of zoo ${preset.name} failed: ${failed.map((f) => `${f.id} (${f.reason})`).join('; ')}`,
@@ -100,6 +101,19 @@ async function modelOf(plan: ZooModelPlan, root: string, earlier: ZooModel | und
   const measured = await build(target);
   log(`${model.id}: built in ${((Date.now() - start) / 1000).toFixed(1)} s`);
   return { ...model, ...measured };
+}
+
+/**
+ * Models an earlier run finished that this run has not reached yet (still wanted, file still there):
+ * listed so that a rerun stopped early does not drop them from the manifest.
+ */
+async function notYetReached(root: string, previous: ZooManifest | undefined, wanted: ReadonlySet<string>, reached: readonly ZooModel[], failed: readonly { readonly id: string }[]): Promise<ZooModel[]> {
+  const seen = new Set([...reached.map((m) => m.id), ...failed.map((f) => f.id)]);
+  const carried: ZooModel[] = [];
+  for (const model of previous?.models ?? []) {
+    if (wanted.has(model.id) && !seen.has(model.id) && (model.path.startsWith('builtin:') || (await exists(resolveZooPath(root, model.path))))) carried.push(model);
+  }
+  return carried;
 }
 
 /** Ids of the preset's models to build: all, or the victim and those in `only` (checked first, before any work). */
