@@ -1,16 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
-import { selectImages, type ImageBatch } from '../data/types.js';
+import { concatImages, selectImages, type ImageBatch } from '../data/types.js';
 import { LineageError } from '../errors.js';
 import { pgd } from '../fingerprints/peers/optimise.js';
 import { pixelTensor, toImageBatch } from '../fingerprints/peers/whitebox.js';
 import type { InputSpec } from '../models/types.js';
 import { fitToSpec, type TrainingData } from '../train/data.js';
+import type { Trainable } from '../train/trainable.js';
 import { Random } from '../util/random.js';
 import { labelWithVictim } from './extract.js';
 import { trainableCopy } from './model-source.js';
 import { saveAttackResult, trainWith } from './run.js';
 import type { AttackOptions, AttackRecord, ModelSource } from './types.js';
-import { layersWhiteBox } from './white-box.js';
+import { trainingWhiteBox } from './white-box.js';
 
 export interface PgdSettings {
   /** L∞ radius in pixel levels (4 = the recipe's 4/255). */
@@ -30,9 +31,9 @@ export interface AdversarialOptions extends AttackOptions {
   readonly imagesPerRound: number;
 }
 
-/** PGD examples (untargeted, away from `labels`) against the current model, in chunks. */
-export function adversarialImages(model: tf.LayersModel, spec: InputSpec, images: ImageBatch, labels: readonly number[], settings: PgdSettings, seed: number): ImageBatch {
-  const box = layersWhiteBox(model, spec);
+/** PGD examples (untargeted, away from `labels`) against the current model (a layers model or a graph Trainable), in chunks. */
+export function adversarialImages(model: tf.LayersModel | Trainable, spec: InputSpec, images: ImageBatch, labels: readonly number[], settings: PgdSettings, seed: number): ImageBatch {
+  const box = trainingWhiteBox(model, spec);
   const chunk = 64;
   const parts: Uint8Array[] = [];
   for (let start = 0; start < images.count; start += chunk) {
@@ -68,8 +69,7 @@ export async function adversarialTraining(source: ModelSource, data: TrainingDat
       const clean = selectImages(fitted.images, sample);
       const sampleLabels = sample.map((i) => labels[i]!);
       const adv = adversarialImages(model, spec, clean, sampleLabels, options.pgd, options.seed * 1000 + round);
-      const both: ImageBatch = { ...clean, count: 2 * clean.count, data: Uint8Array.from(Buffer.concat([clean.data, adv.data])) };
-      await trainWith(model, spec, { images: both, labels: [...sampleLabels, ...sampleLabels] }, { ...options, training: { ...options.training, epochs: 1 }, seed: options.seed + round });
+      await trainWith(model, spec, { images: concatImages(clean, adv), labels: [...sampleLabels, ...sampleLabels] }, { ...options, training: { ...options.training, epochs: 1 }, seed: options.seed + round });
     }
     return await saveAttackResult(model, spec, options.saveTo, {
       attack, params: { ...options.pgd, rounds: options.rounds, imagesPerRound: options.imagesPerRound, ...options.training, epochs: 1 }, seed: options.seed, started,

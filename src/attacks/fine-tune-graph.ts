@@ -3,7 +3,7 @@ import { loadModel } from '../models/load.js';
 import type { TrainingData } from '../train/data.js';
 import { imprintHead, loadGraphTrainable, type GraphTrainable, type GraphTrainOptions } from '../train/graph.js';
 import { cosFace, crossEntropy, type CosFaceOptions, type Loss } from '../train/losses.js';
-import { trainModel, type TrainResult } from '../train/loop.js';
+import { trainModel, type TrainOptions, type TrainResult } from '../train/loop.js';
 import type { AttackOptions, AttackRecord } from './types.js';
 
 /**
@@ -52,11 +52,12 @@ export async function defaultObjective(victim: string): Promise<GraphObjective> 
 /** Train an already loaded graph copy with the attack's loop settings (plus `extra` loop options), saving it to `saveTo`. */
 export async function trainGraphCopy(
   model: GraphTrainable, data: TrainingData, loss: Loss, options: AttackOptions,
-  extra: { readonly afterStep?: () => void; readonly validation?: TrainingData } = {},
+  extra: { readonly afterStep?: () => void; readonly validation?: TrainingData; readonly adversary?: TrainOptions['adversary'] } = {},
 ): Promise<TrainResult> {
   return trainModel(model, data, {
     ...options.training, seed: options.seed, loss, saveTo: options.saveTo,
     ...(extra.validation ? { validation: extra.validation } : {}),
+    ...(extra.adversary ? { adversary: extra.adversary } : {}),
     onProgress: (progress) => {
       if (progress.phase === 'batch') extra.afterStep?.();
       options.onProgress?.(progress);

@@ -1,3 +1,5 @@
+import { LineageError } from '../errors.js';
+
 /**
  * A batch of 8-bit images, row-major NHWC, all the same size. `channels` is 3 (RGB order) or 1 (grey).
  * This is the one currency between data loaders, fingerprint sample sets and models: every model
@@ -28,6 +30,17 @@ export interface ImageSet extends ImageBatch {
 export function imageAt(batch: ImageBatch, i: number): Uint8Array {
   const size = batch.height * batch.width * batch.channels;
   return batch.data.subarray(i * size, (i + 1) * size);
+}
+
+/** One batch holding the images of `first` then those of `second` (same size and channels). */
+export function concatImages(first: ImageBatch, second: ImageBatch): ImageBatch {
+  if (first.height !== second.height || first.width !== second.width || first.channels !== second.channels) {
+    throw new LineageError(`cannot join ${first.height}×${first.width}×${first.channels} and ${second.height}×${second.width}×${second.channels} images in one batch`, 'resize both batches to one size first');
+  }
+  const data = new Uint8Array(first.data.length + second.data.length);
+  data.set(first.data);
+  data.set(second.data, first.data.length);
+  return { data, count: first.count + second.count, height: first.height, width: first.width, channels: first.channels };
 }
 
 /** A new batch holding the images at `indices`, in that order. */

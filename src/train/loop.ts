@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { LineageError } from '../errors.js';
-import type { ImageBatch } from '../data/types.js';
+import { concatImages, type ImageBatch } from '../data/types.js';
 import type { InputSpec, Outputs } from '../models/types.js';
 import { Random } from '../util/random.js';
 import { initTrainingBackend } from './backend.js';
@@ -46,6 +46,12 @@ export interface TrainOptions {
    * online distillation, i.e. a model thief who sends the victim each augmented image it trains on.
    */
   readonly teacher?: (batch: ImageBatch) => Outputs;
+  /**
+   * Extra images made from every drawn (augmented) batch and trained on beside it with the same
+   * labels, one loss over both: adversarial training, whose examples (src/attacks/adversarial-graph.ts:
+   * PGD against the model as it is at that step) are crafted from the batch and its labels. Needs labels.
+   */
+  readonly adversary?: (batch: ImageBatch, labels: readonly number[]) => ImageBatch;
   /** How pixels become input; default trainingSpec (−1..1, the training images' channels) at the model's input size. */
   readonly spec?: InputSpec;
   /** Save the final model to this folder (TF.js layers or graph model + model.lineage.json). */
@@ -108,6 +114,8 @@ export async function trainModel(target: tf.LayersModel | Trainable, data: Train
   const classes = model.outputSize;
   checkTrainingData(data, 'training data', classes);
   const train = await fitToSpec(data, spec);
+  const trainLabels = train.labels;
+  if (options.adversary && !trainLabels) throw new LineageError('adversarial training needs labelled images', 'give the images with their labels');
   if (options.validation) checkTrainingData(options.validation, 'validation data', classes);
   const validation = options.validation && (await fitToSpec(options.validation, spec));
 
@@ -133,9 +141,11 @@ export async function trainModel(target: tf.LayersModel | Trainable, data: Train
         const indices = order.slice(step * batchSize, (step + 1) * batchSize);
         const started = performance.now();
         const value = tf.tidy(() => {
-          const batch = drawBatch(train.images, indices, options.augment ?? {}, random);
+          const drawn = drawBatch(train.images, indices, options.augment ?? {}, random);
+          const adversarial = options.adversary?.(drawn, indices.map((i) => trainLabels![i]!));
+          const batch = adversarial ? concatImages(drawn, adversarial) : drawn;
           const x = inputTensor(batch, spec);
-          const { labels, targets } = supervision(train, indices, options.teacher?.(batch));
+          const { labels, targets } = supervision(train, adversarial ? [...indices, ...indices] : indices, options.teacher?.(batch));
           try {
             return optimizer.minimize(() => {
               const objective = loss({ logits: model.apply(x, true), labels, targets });
