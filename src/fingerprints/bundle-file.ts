@@ -12,7 +12,11 @@ import { writeFileAtomic } from '../util/atomic-write.js';
  * Reading checks every part's hash and refuses the file, naming the part, when one does not match.
  */
 const MAGIC = Buffer.from('LINEAGE-BUNDLE\n', 'utf8');
-export const BUNDLE_FORMAT_VERSION = 1;
+/**
+ * Version 2 = a SAC bundle with a public base (fingerprint --base): written only then, so that a
+ * Lineage that would ignore the base refuses it; every other bundle is still written as version 1.
+ */
+export const BUNDLE_FORMAT_VERSION = 2;
 
 interface PartEntry {
   name: string;
@@ -33,14 +37,14 @@ export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
 }
 
-export async function writeParts(path: string, parts: Parts): Promise<void> {
+export async function writeParts(path: string, parts: Parts, version = 1): Promise<void> {
   const entries: PartEntry[] = [];
   let offset = 0;
   for (const [name, bytes] of parts) {
     entries.push({ name, offset, length: bytes.byteLength, sha256: sha256(bytes) });
     offset += bytes.byteLength;
   }
-  const header: Header = { format: 'lineage-bundle', version: BUNDLE_FORMAT_VERSION, parts: entries };
+  const header: Header = { format: 'lineage-bundle', version, parts: entries };
   const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.byteLength);

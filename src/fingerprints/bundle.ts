@@ -1,8 +1,9 @@
 import { LineageError } from '../errors.js';
-import { readParts, writeParts } from './bundle-file.js';
+import { BUNDLE_FORMAT_VERSION, readParts, writeParts } from './bundle-file.js';
 import type { PeerMeta } from './peers/types.js';
 import { FINGERPRINT_METHODS, isPeerMethod } from './types.js';
-import type { AnyFingerprint, Calibration, Fingerprint, FingerprintManifest, PeerCalibration, PeerFingerprintBundle, PeerManifest } from './types.js';
+import type { AnyFingerprint, BaseInfo, BaseMatrices, Calibration, Fingerprint, FingerprintManifest, PeerCalibration, PeerFingerprintBundle, PeerManifest } from './types.js';
+import { plainScores } from './base.js';
 
 /**
  * The parts of a bundle file; every one is hashed (see bundle-file.ts). The manifest says which kind
@@ -16,6 +17,8 @@ const PART = {
   outputs: 'victim-outputs.f32',
   matrix: 'victim-matrix.f64',
   calibration: 'calibration.json',
+  baseOutputs: 'base-outputs.f32',
+  baseMatrix: 'base-matrix.f64',
 } as const;
 
 /** What a peer bundle's manifest.json holds: the PeerManifest and the peer fingerprint's small fields. */
@@ -33,7 +36,7 @@ const bytesOf = (a: Float32Array | Float64Array) => new Uint8Array(a.buffer, a.b
 export async function saveFingerprint(path: string, fp: AnyFingerprint): Promise<void> {
   const parts = fp.kind === 'peer' ? peerParts(fp) : sacParts(fp);
   if (fp.calibration) parts.set(PART.calibration, json(fp.calibration));
-  await writeParts(path, parts);
+  await writeParts(path, parts, fp.kind === 'sac' && fp.base ? BUNDLE_FORMAT_VERSION : 1);
 }
 
 function sacParts(fp: Fingerprint): Map<string, Uint8Array> {
@@ -42,6 +45,7 @@ function sacParts(fp: Fingerprint): Map<string, Uint8Array> {
     [PART.samples, fp.samples.data],
     [PART.outputs, bytesOf(fp.victimOutputs.data)],
     [PART.matrix, bytesOf(fp.victimMatrix)],
+    ...(fp.base ? [[PART.baseOutputs, bytesOf(fp.base.outputs.data)], [PART.baseMatrix, bytesOf(fp.base.matrix)]] as const : []),
   ]);
 }
 
@@ -59,6 +63,22 @@ function peerParts(fp: PeerFingerprintBundle): Map<string, Uint8Array> {
     [PART.inputs, fp.inputs.data],
     [PART.outputs, bytesOf(fp.victimOutputs.data)],
   ]);
+}
+
+/**
+ * The base's outputs and matrix. Beyond the hashes (which catch damage), the victim–base scores the
+ * manifest records must follow from the two matrices: an edited base matrix with re-computed hashes
+ * is refused unless the manifest was edited to match too.
+ */
+function readBase(info: BaseInfo, count: number, victimMatrix: Float64Array, need: (name: string) => Uint8Array, inconsistent: (why: string) => LineageError): BaseMatrices {
+  const outputs = new Float32Array(new Uint8Array(need(PART.baseOutputs)).buffer);
+  const matrix = new Float64Array(new Uint8Array(need(PART.baseMatrix)).buffer);
+  if (outputs.length !== count * info.outputDim || matrix.length !== count * count) throw inconsistent('the base parts\' sizes do not match its manifest');
+  const scores = plainScores(victimMatrix, matrix, count);
+  if (scores.distance !== info.victimScores.distance || scores.pearsonDistance !== info.victimScores.pearsonDistance) {
+    throw inconsistent(`the base matrix gives victim–base scores ${scores.distance} / ${scores.pearsonDistance}, its manifest records ${info.victimScores.distance} / ${info.victimScores.pearsonDistance}`);
+  }
+  return { outputs: { data: outputs, rows: count, cols: info.outputDim }, matrix };
 }
 
 /** Read a bundle, every part's hash checked; a SAC or a peer fingerprint, told apart by `kind`. */
@@ -90,6 +110,7 @@ export async function loadFingerprint(path: string): Promise<AnyFingerprint> {
       samples: { data: samples, count, height, width, channels },
       victimOutputs: { data: outputs, rows: count, cols: m.victim.outputDim },
       victimMatrix: matrix,
+      ...(m.base ? { base: readBase(m.base, count, matrix, need, inconsistent) } : {}),
       ...(calibration as { calibration?: Calibration }),
     };
   }

@@ -7,6 +7,7 @@ import type { ModelOptions } from '../models/load.js';
 import type { Model } from '../models/types.js';
 import type { ThresholdRule } from '../stats/threshold.js';
 import { compareWithFingerprint } from './compare.js';
+import { shareCalibrationFrom } from './base.js';
 import { fitCalibration, NEAR_COPY_FRACTION } from './decision.js';
 import { peerStatistic, scoreSuspect } from './peer-fingerprint.js';
 import type { PeerScore } from './peers/types.js';
@@ -61,11 +62,16 @@ export async function calibrate(fp: AnyFingerprint, independent: readonly (Model
     return { ...fp, calibration: withoutNearCopies(peerCalibrationFrom(models, options.rule), options) };
   }
   const models = await forEachIndependent(async (model) => {
-    const { distance, pearsonDistance, matrix } = await compareWithFingerprint(fp, model, options.onProgress);
+    const { distance, pearsonDistance, matrix, base } = await compareWithFingerprint(fp, model, options.onProgress);
     requireUsable(model.source, degenerateOutputs(matrix, fp.samples.count, 'its'));
-    return { source: model.source, distance, pearsonDistance };
+    return { source: model.source, distance, pearsonDistance, ...(base ? { base } : {}) };
   });
-  return { ...fp, calibration: withoutNearCopies(calibrationFrom(models, options), options) };
+  const calibration = withoutNearCopies(calibrationFrom(models, options), options);
+  if (!fp.base) return { ...fp, calibration };
+  // With a base: the share threshold on the same models, statistic and rule (base.ts).
+  const share = shareCalibrationFrom(models, calibration.statistic, options.rule);
+  withoutNearCopies({ statistic: `share (${calibration.statistic})`, ...share }, options);
+  return { ...fp, calibration: { ...calibration, share } };
 }
 
 /** Refuse a calibration model whose outputs carry no evidence: the check that refuses a degenerate victim. */

@@ -1,8 +1,8 @@
 import type { Model, Outputs } from '../models/types.js';
-import { matrixDistance, matrixPearsonDistance } from '../stats/correlation.js';
+import { plainScores } from './base.js';
 import { predictAll } from './query.js';
 import { sacMatrix } from './representation.js';
-import type { Fingerprint, OutputMode, ProgressFn, SacParams } from './types.js';
+import type { Fingerprint, OutputMode, PlainScores, ProgressFn, SacParams } from './types.js';
 
 export interface Comparison {
   readonly distance: number;
@@ -10,6 +10,9 @@ export interface Comparison {
   readonly matrix: Float64Array;
   /** The victim's matrix it was compared with (label mode for a label-only suspect). */
   readonly victimMatrix: Float64Array;
+  /** With a base (fingerprint --base): the suspect's scores against the base's matrix, and that matrix (label mode for a label-only suspect). */
+  readonly base?: PlainScores;
+  readonly baseMatrix?: Float64Array;
   readonly queries: number;
 }
 
@@ -24,8 +27,8 @@ export async function compareWithFingerprint(fp: Fingerprint, suspect: Model, on
   return { ...compareOutputs(fp, outputs, suspect.spec.outputKind === 'label'), queries: suspect.queries - before };
 }
 
-/** What compareOutputs needs of a fingerprint: its parameters and the victim's outputs and matrix (an evidence log holds them too). */
-export type ComparisonBasis = Pick<Fingerprint, 'victimOutputs' | 'victimMatrix'> & { readonly manifest: { readonly params: SacParams } };
+/** What compareOutputs needs of a fingerprint: its parameters, the victim's outputs and matrix (an evidence log holds them too), and the base's when it has one. */
+export type ComparisonBasis = Pick<Fingerprint, 'victimOutputs' | 'victimMatrix' | 'base'> & { readonly manifest: { readonly params: SacParams } };
 
 /** The comparison of a suspect's outputs on all N samples (in sample order) with the victim's; label mode when `labelsOnly`. */
 export function compareOutputs(fp: ComparisonBasis, outputs: Outputs, labelsOnly: boolean): Omit<Comparison, 'queries'> {
@@ -35,10 +38,11 @@ export function compareOutputs(fp: ComparisonBasis, outputs: Outputs, labelsOnly
   const victimMatrix = mode === params.outputMode ? fp.victimMatrix : sacMatrix(fp.victimOutputs, params.kernel, mode, classes);
   const matrix = sacMatrix(outputs, params.kernel, mode, classes);
   const n = outputs.rows;
+  const baseMatrix = fp.base && (mode === params.outputMode ? fp.base.matrix : sacMatrix(fp.base.outputs, params.kernel, mode));
   return {
-    distance: matrixDistance(victimMatrix, matrix),
-    pearsonDistance: matrixPearsonDistance(victimMatrix, matrix, n),
+    ...plainScores(victimMatrix, matrix, n),
     matrix,
     victimMatrix,
+    ...(baseMatrix ? { base: plainScores(baseMatrix, matrix, n), baseMatrix } : {}),
   };
 }

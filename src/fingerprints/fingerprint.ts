@@ -6,6 +6,8 @@ import type { ModelOptions } from '../models/load.js';
 import type { Model } from '../models/types.js';
 import type { Kernel } from '../stats/correlation.js';
 import { LINEAGE_VERSION } from '../version.js';
+import { baseOf } from './base.js';
+import { withModel } from './calibrate.js';
 import { assessQuality, refusalOf } from './quality.js';
 import { predictAll } from './query.js';
 import { sacMatrix } from './representation.js';
@@ -36,6 +38,12 @@ export interface FingerprintOptions {
   readonly transpose?: boolean;
   /** Keep a fingerprint whose victim matrix is flat (normally refused: see quality.ts). */
   readonly allowDegenerate?: boolean;
+  /**
+   * The public model the victim was fine-tuned from (any model source, or a loaded Model): the
+   * bundle keeps its matrix too, and verdicts become base-aware (base.ts). Loaded with its own
+   * preprocessing (built-in spec, sidecar or model file), not the victim's `model` options.
+   */
+  readonly base?: Model | string;
   /** Preprocessing overrides for the victim when it is given as a path. */
   readonly model?: ModelOptions;
   readonly onProgress?: ProgressFn;
@@ -51,7 +59,7 @@ export const DEFAULT_PARAMS: SacParams = {
   transpose: false,
 };
 
-const SAC_ONLY_OPTIONS = ['kernel', 'outputMode', 'jpegSeverity', 'jpegScale', 'transpose', 'allowDegenerate'] as const;
+const SAC_ONLY_OPTIONS = ['kernel', 'outputMode', 'jpegSeverity', 'jpegScale', 'transpose', 'allowDegenerate', 'base'] as const;
 
 /**
  * Make a fingerprint of `victim` with any method: load the data at the victim's input size, then
@@ -81,7 +89,7 @@ async function fingerprintModel(victim: Model, options: FingerprintOptions): Pro
     const given = SAC_ONLY_OPTIONS.filter((key) => options[key] !== undefined);
     if (given.length > 0) {
       throw new LineageError(`${given.join(', ')} appl${given.length === 1 ? 'ies' : 'y'} to the SAC methods only, not to ${method}`,
-        'drop the SAC-only options (--kernel, --severity, --transpose, --label-only, --allow-degenerate), or use --method sac-jc, sac-w or sac-m');
+        'drop the SAC-only options (--kernel, --severity, --transpose, --label-only, --allow-degenerate, --base), or use --method sac-jc, sac-w or sac-m');
     }
     requirePeerVictim(victim, method); // before the data is loaded: fail fast
   }
@@ -128,6 +136,8 @@ async function sacFingerprint(victim: Model, pool: ImageSet, origin: string, par
   if (refusal && !options.allowDegenerate) {
     throw new LineageError(`refusing to make a fingerprint of ${victim.source}: ${refusal}`, 'fix the preprocessing flags or the data, or pass --allow-degenerate to keep it anyway');
   }
+  const base = options.base === undefined ? undefined
+    : await withModel(options.base, options.model?.onWarning ? { onWarning: options.model.onWarning } : undefined, (m) => baseOf(m, chosen, params, matrix, options.onProgress));
   const { height, width, channels, count } = chosen.images;
   return {
     kind: 'sac',
@@ -139,10 +149,12 @@ async function sacFingerprint(victim: Model, pool: ImageSet, origin: string, par
       samples: { count, height, width, channels, origin, names: chosen.names, ...(chosen.labels ? { labels: chosen.labels } : {}) },
       quality,
       cost: { seconds: (performance.now() - started) / 1000, victimQueries: victim.queries - queriesBefore },
+      ...(base ? { base: base.info } : {}),
     },
     samples: chosen.images,
     victimOutputs: outputs,
     victimMatrix: matrix,
+    ...(base ? { base: base.matrices } : {}),
   };
 }
 

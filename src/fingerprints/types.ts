@@ -98,6 +98,19 @@ export interface FingerprintManifest {
   readonly quality: FingerprintQuality;
   /** Absent in bundles made before it was recorded. */
   readonly cost?: FingerprintCost;
+  /** The public model the victim descends from, when the owner named one (fingerprint --base; base.ts). */
+  readonly base?: BaseInfo;
+}
+
+/** The public base model a victim was fine-tuned from, as a bundle records it. */
+export interface BaseInfo {
+  readonly source: string;
+  readonly spec: InputSpec;
+  readonly outputDim: number;
+  /** SHA-256 of the base's outputs on the samples (float32, little-endian): re-query the named base to check it is the same model. */
+  readonly outputsSha256: string;
+  /** The victim's own scores against its base: how far the owner's fine-tune moved away from it. */
+  readonly victimScores: PlainScores;
 }
 
 /**
@@ -108,10 +121,15 @@ export interface FingerprintManifest {
 export type Statistic = 'distance' | 'pearson';
 export const STATISTICS: readonly Statistic[] = ['pearson', 'distance'];
 
-/** Both statistics of one model against the fingerprint. */
-export interface Scores {
+/** Both statistics of one model against one reference matrix. */
+export interface PlainScores {
   readonly distance: number;
   readonly pearsonDistance: number;
+}
+
+/** Both statistics of one model against the fingerprint (the victim), and against the public base when the bundle has one. */
+export interface Scores extends PlainScores {
+  readonly base?: PlainScores;
 }
 
 /** The value of `statistic` in `scores`. */
@@ -131,8 +149,18 @@ export interface CalibrationOf<S extends string, M> {
   readonly nearCopies?: readonly string[];
 }
 
-/** A SAC calibration: both statistics of every independent model, the threshold on one of them. */
-export type Calibration = CalibrationOf<Statistic, Scores>;
+/**
+ * The base-aware threshold (base.ts): fitted on the independent models' shares with the
+ * calibration's rule, and capped at 1/2 (a suspect as close to the base as to the victim).
+ */
+export interface ShareCalibration {
+  readonly fit: ThresholdFit;
+  readonly threshold: number;
+  readonly nearCopies?: readonly string[];
+}
+
+/** A SAC calibration: both statistics of every independent model, the threshold on one of them; with a base, also the share threshold. */
+export type Calibration = CalibrationOf<Statistic, Scores> & { readonly share?: ShareCalibration };
 
 /** A peer calibration: every score of every independent model, the threshold on the method's decision statistic. */
 export type PeerCalibration = CalibrationOf<string, { readonly scores: readonly PeerScore[] }>;
@@ -145,7 +173,14 @@ export interface Fingerprint {
   readonly samples: ImageBatch;
   readonly victimOutputs: Outputs;
   readonly victimMatrix: Float64Array;
+  /** The public base's outputs and matrix on the samples (fingerprint --base). */
+  readonly base?: BaseMatrices;
   readonly calibration?: Calibration;
+}
+
+export interface BaseMatrices {
+  readonly outputs: Outputs;
+  readonly matrix: Float64Array;
 }
 
 /** What a peer bundle records beside the peer fingerprint itself. */
@@ -196,8 +231,14 @@ export interface SuspectResult extends Scores {
    * (small ⇒ evidence of theft): a t-test on the calibration distances and a rank test.
    */
   readonly pValue?: PValues;
-  /** Bootstrap intervals of both statistics over the fingerprint samples (stats/bootstrap.ts sampleBootstrap). */
-  readonly intervals?: { readonly distance: Interval; readonly pearsonDistance: Interval };
+  /** Bootstrap intervals of both statistics over the fingerprint samples (stats/bootstrap.ts sampleBootstrap); with a base, of the share too. */
+  readonly intervals?: { readonly distance: Interval; readonly pearsonDistance: Interval; readonly share?: Interval };
+  /**
+   * With a base: d(S,V) / (d(S,V) + d(S,P)) on the decision statistic (base.ts) — below 1/2 the
+   * suspect is closer to the victim than to the public base — and the threshold it was held to.
+   */
+  readonly share?: number;
+  readonly shareThreshold?: number;
   /** Sequential verification: the looks, queries used and the settled verdict (sequential.ts). */
   readonly sequential?: SequentialRecord;
   readonly queries: number;

@@ -1,8 +1,9 @@
 import { errorMessage, isLineageError, LineageError } from '../errors.js';
-import { sampleBootstrap } from '../stats/bootstrap.js';
+import { sampleBootstrap, shareBootstrap } from '../stats/bootstrap.js';
 import type { ModelOptions } from '../models/load.js';
 import type { Model } from '../models/types.js';
-import { withModel } from './calibrate.js';
+import { checkShareCalibration, judgeShare, shareOf } from './base.js';
+import { DEFAULT_STATISTIC, withModel } from './calibrate.js';
 import { compareWithFingerprint } from './compare.js';
 import type { Comparison } from './compare.js';
 import { checkCalibration, judge } from './decision.js';
@@ -61,6 +62,7 @@ export async function verify(fp: AnyFingerprint, suspects: readonly (Model | str
 export async function decideSacWith(fp: Fingerprint, model: Model, options: VerifyOptions): Promise<SuspectResult> {
   const cal = fp.calibration;
   if (!options.sequential) return decide(model.source, await compareWithFingerprint(fp, model, options.onProgress), cal);
+  if (fp.base) throw new LineageError('sequential verification (--max-queries) does not support bundles with a base (--base) yet: it settles the plain statistic only', 'drop --max-queries for this bundle');
   if (!cal) throw new LineageError('sequential verification (--max-queries) needs a calibrated bundle: it stops when the verdict is settled against the threshold', 'run `lineage calibrate` first, or drop --max-queries');
   const { sequential, ...c } = await compareSequentially(fp, cal, model, options.sequential, options.onProgress);
   return decideSequential(model.source, c, cal, sequential);
@@ -81,6 +83,7 @@ function checkFingerprintCalibration(fp: AnyFingerprint): void {
   }
   const cal = fp.calibration;
   if (!cal) return;
+  checkShareCalibration(fp, cal);
   if (!STATISTICS.includes(cal.statistic)) {
     throw new LineageError(`the bundle's calibration decides on '${cal.statistic}', which is not a statistic (${STATISTICS.join(', ')})`,
       'do not use this bundle as evidence: its calibration was edited or damaged; re-run `lineage calibrate` on the original fingerprint');
@@ -88,13 +91,27 @@ function checkFingerprintCalibration(fp: AnyFingerprint): void {
   checkCalibration(cal, (m) => scoreOf(m, cal.statistic));
 }
 
-/** The verdict, p-values and bootstrap intervals (seeded, 1000 resamples of the samples) for one SAC comparison under a calibration (or none); `inconclusive` with a reason for degenerate outputs. */
+/**
+ * The verdict, p-values and bootstrap intervals (seeded, 1000 resamples of the samples) for one SAC
+ * comparison under a calibration (or none); `inconclusive` with a reason for degenerate outputs.
+ * With a base (base.ts): the share and its interval beside, and the verdict base-aware.
+ */
 export function decide(source: string, c: Comparison, cal: Calibration | undefined): SuspectResult {
   const n = Math.round(Math.sqrt(c.matrix.length));
-  const base = { source, distance: c.distance, pearsonDistance: c.pearsonDistance, intervals: sampleBootstrap(c.victimMatrix, c.matrix, n), queries: c.queries, matrix: c.matrix };
+  const statistic = cal?.statistic ?? DEFAULT_STATISTIC;
+  const share = shareOf(c, statistic);
+  const intervals = {
+    ...sampleBootstrap(c.victimMatrix, c.matrix, n),
+    ...(c.baseMatrix ? { share: shareBootstrap(c.victimMatrix, c.baseMatrix, c.matrix, n, statistic === 'pearson' ? 'pearsonDistance' : 'distance') } : {}),
+  };
+  const scores = { source, distance: c.distance, pearsonDistance: c.pearsonDistance, ...(c.base ? { base: c.base, share } : {}), intervals, queries: c.queries, matrix: c.matrix };
   const degenerate = degenerateOutputs(c.matrix, n, 'its');
-  if (!cal || degenerate) return { ...base, ...(cal ? { statistic: cal.statistic, threshold: cal.fit.threshold } : {}), verdict: 'inconclusive', ...(degenerate ? { reason: degenerate } : {}) };
-  return { ...base, ...judge(scoreOf(c, cal.statistic), cal, (m) => scoreOf(m, cal.statistic)) };
+  const shareThreshold = cal?.share ? { shareThreshold: cal.share.threshold } : {};
+  if (!cal || degenerate) return { ...scores, ...(cal ? { statistic: cal.statistic, threshold: cal.fit.threshold, ...shareThreshold } : {}), verdict: 'inconclusive', ...(degenerate ? { reason: degenerate } : {}) };
+  const plain = judge(scoreOf(c, cal.statistic), cal, (m) => scoreOf(m, cal.statistic));
+  if (!cal.share) return { ...scores, ...plain };
+  if (share === undefined) throw new LineageError(`${source} was compared without the base this bundle's calibration decides with`, 'verify with the bundle itself (lineage verify), which holds the base');
+  return { ...scores, ...plain, ...shareThreshold, ...judgeShare(plain.verdict, share, cal.share) };
 }
 
 /** The verdict and p-values for one suspect's peer scores under the fingerprint's calibration (or none); `inconclusive` with a reason for degenerate outputs. */

@@ -2,6 +2,7 @@ import { scoreOf } from '../fingerprints/types.js';
 import type { FingerprintQuality, PValues, Scores, Statistic, Verdict } from '../fingerprints/types.js';
 import type { PeerScore } from '../fingerprints/peers/types.js';
 import type { Interval } from '../stats/bootstrap.js';
+import { share } from '../stats/share.js';
 import { P_VALUE_NULLS } from '../stats/tests.js';
 import { distanceStripChart, type DistanceGroup } from './distance-chart.js';
 import { heatmapChart, downsampleMatrix, type SquareMatrix } from './heatmap-chart.js';
@@ -19,6 +20,9 @@ interface SuspectCommon {
   readonly group?: string;
   /** Why the verdict is inconclusive (e.g. degenerate outputs). */
   readonly reason?: string;
+  /** SAC with a base: d(S,V) / (d(S,V) + d(S,P)) and its threshold (fingerprints/base.ts). */
+  readonly share?: number;
+  readonly shareThreshold?: number;
 }
 
 /** A suspect that could not be judged (a fingerprints SuspectFailure fits as is): a row with its error, no scores. */
@@ -114,12 +118,21 @@ function scoreView(r: VerifyReport): ScoreView {
     };
   }
   const both = (s: Scores) => [s.distance, s.pearsonDistance];
+  const shareThreshold = r.suspects.find((s): s is ReportSuspect => !isFailure(s) && s.shareThreshold !== undefined)?.shareThreshold;
+  const withBase = r.suspects.some((s) => !isFailure(s) && s.share !== undefined);
+  const shareNote = withBase ? ` Share = d(S,V) / (d(S,V) + d(S,P)) with P the public base the victim was fine-tuned from: below 0.5 the suspect is closer to the victim than to the base; `
+    + `stolen needs the ${STATISTIC_NAME[r.statistic]} at or below its threshold and the share at or below ${shareThreshold === undefined ? 'its threshold' : formatNumber(shareThreshold)}.` : '';
   return {
-    columns: [STATISTIC_NAME.distance, STATISTIC_NAME.pearson],
+    columns: [STATISTIC_NAME.distance, STATISTIC_NAME.pearson, ...(withBase ? ['Share (victim vs base)'] : [])],
     statisticName: STATISTIC_NAME[r.statistic],
-    note: STATISTIC_NOTE[r.statistic],
-    suspects: r.suspects.map((s) => (isFailure(s) ? { suspect: s, values: [NaN, NaN], decision: NaN } : { suspect: s, values: both(s), decision: scoreOf(s, r.statistic) })),
-    calibration: (r.calibration ?? []).map((c) => ({ source: c.source, values: both(c), decision: scoreOf(c, r.statistic) })),
+    note: STATISTIC_NOTE[r.statistic] + shareNote,
+    suspects: r.suspects.map((s) => (isFailure(s) ? { suspect: s, values: [NaN, NaN, ...(withBase ? [NaN] : [])], decision: NaN }
+      : { suspect: s, values: [...both(s), ...(withBase ? [s.share ?? NaN] : [])], decision: scoreOf(s, r.statistic) })),
+    calibration: (r.calibration ?? []).map((c) => ({
+      source: c.source,
+      values: [...both(c), ...(withBase ? [c.base ? share(scoreOf(c, r.statistic), scoreOf(c.base, r.statistic)) : NaN] : [])],
+      decision: scoreOf(c, r.statistic),
+    })),
   };
 }
 

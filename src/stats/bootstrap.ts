@@ -12,6 +12,7 @@ import { auc } from './auc.js';
 import { quantile } from './describe.js';
 import { pairStatistics } from './pair-statistics.js';
 import type { PairStatistics } from './pair-statistics.js';
+import { share } from './share.js';
 
 export interface BootstrapOptions {
   /** Resamples (default 1000). */
@@ -62,6 +63,20 @@ export function sampleBootstrap(a: ArrayLike<number>, b: ArrayLike<number>, n: n
     distance: percentileInterval(draws.map((d) => d.distance), s),
     pearsonDistance: percentileInterval(draws.map((d) => d.pearsonDistance), s),
   };
+}
+
+/**
+ * Interval of the base-aware share (share.ts) of suspect matrix s between victim matrix v and base
+ * matrix b over the n samples: each resample reads both pairs' statistic on the same samples.
+ */
+export function shareBootstrap(v: ArrayLike<number>, b: ArrayLike<number>, s: ArrayLike<number>, n: number, statistic: keyof PairStatistics, options: BootstrapOptions = {}): Interval {
+  const o = settings(options);
+  const rng = new Random(o.seed);
+  const draws = Array.from({ length: o.reps }, () => {
+    const idx = resample(rng, n);
+    return share(pairStatistics(v, s, n, idx)[statistic], pairStatistics(b, s, n, idx)[statistic]);
+  });
+  return percentileInterval(draws, o);
 }
 
 /** Interval for the AUC of positives against negatives, resampling each group with repeats (stratified). */

@@ -1,10 +1,11 @@
 import { Command, Option } from 'commander';
-import { STATISTICS } from '../../fingerprints/types.js';
+import { scoreOf, STATISTICS } from '../../fingerprints/types.js';
 import { BUILTIN_PANELS } from '../../models/builtin.js';
 import type { BuiltinPanel } from '../../models/builtin.js';
-import type { AnyFingerprint, Statistic } from '../../fingerprints/types.js';
+import type { AnyFingerprint, Scores, Statistic } from '../../fingerprints/types.js';
+import { share as shareBetween } from '../../stats/share.js';
 import { NEAR_COPY_FRACTION } from '../../fingerprints/decision.js';
-import { parseThresholdRule } from '../../stats/threshold.js';
+import { parseThresholdRule, THRESHOLD_RULE_CHOICES } from '../../stats/threshold.js';
 import { num, table } from '../format.js';
 import { addModelOptions, modelOptionsFrom } from '../model-options.js';
 
@@ -18,7 +19,7 @@ export function calibrateCommand(): Command {
         + '(faces: face embedders; emotion: expression classifiers; the victim and built-ins from its upstream are left out)').choices(BUILTIN_PANELS))
       .addOption(new Option('--statistic <name>', 'SAC bundles: decide on pearson (1 − Pearson r of the matrices, scale-free; the default) or distance '
         + '(mean |ΔC|, the papers\' statistic). Peer bundles decide on their method\'s own statistic').choices(STATISTICS))
-      .option('--rule <rule>', "threshold rule: 'default', 'quantile:0.01' or 'sigma:3'", 'default')
+      .option('--rule <rule>', `threshold rule: ${THRESHOLD_RULE_CHOICES}. Bundles record the rule and its version; verify re-derives old ones by theirs`, 'default')
       .option('--allow-near-copy', 'keep (with a warning, recorded in the bundle) a model that scores like a near-copy of the victim: '
         + `below ${NEAR_COPY_FRACTION} × the median of the other calibration models (normally refused: it lowers the threshold until copies pass)`)
       .option('--out <bundle>', 'write the calibrated bundle here instead of updating <bundle> in place')
@@ -53,6 +54,10 @@ export function calibrateCommand(): Command {
     }
     console.log(calibrationTable(fp));
     console.log(`\nthreshold on ${cal.statistic}: ${num(cal.fit.threshold)} (${cal.fit.rule}; n = ${cal.fit.n}, mean ${num(cal.fit.mean)}, sd ${num(cal.fit.sd)}) stored in ${out}`);
+    if ('share' in cal && cal.share) {
+      const s = cal.share;
+      console.log(`share threshold (base-aware): ${num(s.threshold)} = min(0.5, ${num(s.fit.threshold)}: ${s.fit.rule} of the shares; mean ${num(s.fit.mean)}, sd ${num(s.fit.sd)})`);
+    }
   });
 }
 
@@ -63,5 +68,7 @@ export function calibrationTable(fp: AnyFingerprint): string {
     const names = models[0]?.scores.map((s) => s.name) ?? [];
     return table(['independent model', ...names], models.map((m) => [m.source, ...m.scores.map((s) => num(s.value))]));
   }
-  return table(['independent model', 'distance', 'pearson'], (fp.calibration?.models ?? []).map((m) => [m.source, num(m.distance), num(m.pearsonDistance)]));
+  const cal = fp.calibration;
+  const share = (m: Scores) => (cal && m.base ? [num(shareBetween(scoreOf(m, cal.statistic), scoreOf(m.base, cal.statistic)))] : []);
+  return table(['independent model', 'distance', 'pearson', ...(cal?.share ? [`share (${cal.statistic})`] : [])], (cal?.models ?? []).map((m) => [m.source, num(m.distance), num(m.pearsonDistance), ...share(m)]));
 }

@@ -7,7 +7,7 @@ import { addModelOptions, modelOptionsFrom } from '../model-options.js';
 import { intOption, seedOption } from '../parse.js';
 
 /** Commander options that apply to the SAC methods only; passed on only when given, so that a peer method can refuse them. */
-const SAC_ONLY = ['kernel', 'severity', 'jpegScale', 'transpose', 'labelOnly', 'allowDegenerate'] as const;
+const SAC_ONLY = ['kernel', 'severity', 'jpegScale', 'transpose', 'labelOnly', 'allowDegenerate', 'base'] as const;
 
 export function fingerprintCommand(): Command {
   const command = addModelOptions(
@@ -27,6 +27,8 @@ export function fingerprintCommand(): Command {
       .option('--transpose', 'SAC-m: store samples transposed (H↔W) like the reference code')
       .option('--label-only', 'SAC: compare predicted labels only (for suspects whose API returns a class)')
       .option('--allow-degenerate', "SAC: keep a fingerprint even if the victim's outputs barely differ between samples, or many samples carry no image content")
+      .option('--base <model>', 'SAC: the public model the victim was fine-tuned from (any model source, loaded with its own preprocessing); the bundle keeps its matrix and verdicts become base-aware: '
+        + 'a suspect closer to the base than to the victim is not called stolen (other fine-tunes of the same public model)')
       .option('--json', 'print a JSON summary'),
   );
   return command.action(async (victim: string, flags) => {
@@ -49,6 +51,7 @@ export function fingerprintCommand(): Command {
       ...(given('transpose') ? { transpose: true } : {}),
       ...(given('labelOnly') ? { outputMode: 'label' as const } : {}),
       ...(given('allowDegenerate') ? { allowDegenerate: true } : {}),
+      ...(given('base') ? { base: flags.base as string } : {}),
       model: modelOptionsFrom(flags),
       onProgress: bars.report,
     });
@@ -72,7 +75,7 @@ function printSummary(victim: string, out: string, fp: AnyFingerprint, json: boo
     const { manifest: m } = fp;
     const q = m.quality;
     if (json) {
-      console.log(JSON.stringify({ bundle: out, kind: fp.kind, params: m.params, victim: m.victim, quality: q, cost }, null, 2));
+      console.log(JSON.stringify({ bundle: out, kind: fp.kind, params: m.params, victim: m.victim, ...(m.base ? { base: m.base } : {}), quality: q, cost }, null, 2));
       q.warnings.forEach((w) => console.error(`warning: ${w}`));
       return;
     }
@@ -80,6 +83,7 @@ function printSummary(victim: string, out: string, fp: AnyFingerprint, json: boo
     console.log(`  ${m.params.method}, N = ${m.samples.count} samples (${m.samples.width}×${m.samples.height}), ${m.victim.outputDim}-d outputs, kernel ${m.params.kernel}`);
     console.log(`  victim matrix off-diagonal: mean ${num(q.spread.mean)}, sd ${num(q.spread.sd)}` +
       (q.sameDifferentAuc !== undefined ? `; same/different-label AUC ${num(q.sameDifferentAuc)}` : ''));
+    if (m.base) console.log(`  base ${m.base.source}: victim–base pearson ${num(m.base.victimScores.pearsonDistance)}, distance ${num(m.base.victimScores.distance)} (how far the victim moved from its base)`);
     q.warnings.forEach((w) => console.error(`warning: ${w}`));
   }
   if (cost) console.log(`  cost: ${num(cost.seconds)} s, ${cost.victimQueries} victim queries`);

@@ -39,6 +39,7 @@ export function verifyCommand(): Command {
     };
     if (flags.signKey && !flags.evidence) throw new LineageError('--sign-key signs an evidence log', 'add --evidence <log>');
     if (flags.evidence && fp.kind !== 'sac') throw new LineageError(`--evidence: ${fp.method} bundles are not supported yet`, 'write evidence logs with a SAC bundle (sac-jc, sac-w, sac-m)');
+    if (flags.evidence && fp.kind === 'sac' && fp.base) throw new LineageError('--evidence: bundles with a base (--base) are not supported yet: the audit would re-derive the plain verdict only', 'verify this bundle without --evidence');
     const evidence = flags.evidence && fp.kind === 'sac'
       ? await (await import('../../evidence/verify-evidence.js')).verifyWithEvidence(bundle, fp, suspects, options, { log: flags.evidence, signKey: flags.signKey, settings: { bundle, suspects, ...flags } })
       : undefined;
@@ -80,11 +81,14 @@ function resultTable(fp: AnyFingerprint, results: readonly (AnySuspectResult | S
   const peer = results.find((r): r is PeerSuspectResult => 'scores' in r);
   const peerNames = peer?.scores.map((s) => s.name);
   const decisionColumn = peer && !peer.scores.some((s) => s.name === peer.statistic) ? peer.statistic : undefined;
-  const scoreColumns = peerNames ? [...peerNames, ...(decisionColumn ? [decisionColumn] : [])] : ['distance', 'pearson', '95 % CI (pearson)'];
+  const withBase = fp.kind === 'sac' && fp.base !== undefined;
+  const scoreColumns = peerNames ? [...peerNames, ...(decisionColumn ? [decisionColumn] : [])]
+    : ['distance', 'pearson', '95 % CI (pearson)', ...(withBase ? ['share', '95 % CI (share)', 'share threshold'] : [])];
   const interval = (i: Interval | undefined) => (i ? `${num(i.lower)}–${num(i.upper)}` : num(undefined));
   const scoreCells = (r: AnySuspectResult) => ('scores' in r
     ? [...r.scores.map((s) => num(s.value)), ...(decisionColumn ? [num(r.value)] : [])]
-    : [num(r.distance), num(r.pearsonDistance), interval(r.intervals?.pearsonDistance)]);
+    : [num(r.distance), num(r.pearsonDistance), interval(r.intervals?.pearsonDistance),
+      ...(withBase ? [num(r.share), interval(r.intervals?.share), num(r.shareThreshold)] : [])]);
   return table(
     ['suspect', ...scoreColumns, `threshold (${fp.calibration?.statistic ?? 'none'})`, 'p (t-test)', 'p (rank)', 'verdict', 'queries'],
     results.map((r) => (r.verdict === 'error'
@@ -101,6 +105,8 @@ function pValueFootnote(fp: AnyFingerprint): string {
     `p (rank), the headline: conformal; null: ${P_VALUE_NULLS.rank}.`,
     `p (t-test): null: ${P_VALUE_NULLS.t}; measured to fall below 0.05 for related-but-independent models (README "How strong is a verdict").`,
     '95 % CI: bootstrap over the fingerprint samples (1000 resamples, seed 1): how far the statistic moves with other samples, not how likely the verdict is right.',
+    ...(fp.kind === 'sac' && fp.base ? [`share = d(S,V) / (d(S,V) + d(S,P)) with P the public base ${fp.base && fp.manifest.base?.source}: below 0.5 the suspect is closer to the victim than to the base; `
+      + 'stolen needs both the statistic and the share at or below their thresholds (the share threshold: the independent models\' shares, capped at 0.5).'] : []),
     ...(k !== undefined && k < 19 ? [`warning: K = ${k} calibration models: p (rank) cannot go below 1/(K+1) = ${num(1 / (k + 1))}; p < 0.05 needs 19 or more independent models`] : []),
   ].join('\n');
 }

@@ -1,0 +1,186 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import type { ImageBatch, ImageSet } from '../src/data/types.js';
+import { LineageError } from '../src/errors.js';
+import { checkShareCalibration, judgeShare, shareCalibrationFrom, shareOf } from '../src/fingerprints/base.js';
+import { readParts, writeParts } from '../src/fingerprints/bundle-file.js';
+import { loadFingerprint, saveFingerprint } from '../src/fingerprints/bundle.js';
+import { calibrate } from '../src/fingerprints/calibrate.js';
+import { fingerprint } from '../src/fingerprints/fingerprint.js';
+import type { Fingerprint, SuspectResult } from '../src/fingerprints/types.js';
+import { verify } from '../src/fingerprints/verify.js';
+import type { InputSpec, Model } from '../src/models/types.js';
+import { share } from '../src/stats/share.js';
+import { Random } from '../src/util/random.js';
+
+const SIGMA3 = { kind: 'sigma', k: 3 } as const;
+const scores = (source: string, toVictim: number, toBase: number) => ({ source, distance: 1, pearsonDistance: toVictim, base: { distance: 1, pearsonDistance: toBase } });
+
+test('share = d(S,V) / (d(S,V) + d(S,P)), 1/2 when both are 0', () => {
+  assert.equal(share(0.03, 0.01), 0.75);
+  assert.equal(share(0.01, 0.03), 0.25);
+  assert.equal(share(0, 0.2), 0);
+  assert.equal(share(0, 0), 0.5);
+  assert.equal(shareOf(scores('a', 0.375, 0.125), 'pearson'), 0.75);
+  assert.equal(shareOf(scores('a', 0.375, 0.125), 'distance'), 0.5);
+  assert.equal(shareOf({ distance: 1, pearsonDistance: 1 }, 'pearson'), undefined);
+});
+
+test('the share threshold is the rule on the independent models\' shares, capped at 1/2', () => {
+  // shares 0.48, 0.5, 0.52: mean 0.5, sd 0.02 → sigma:3 gives 0.44.
+  const fair = shareCalibrationFrom([scores('a', 0.48, 0.52), scores('b', 0.5, 0.5), scores('c', 0.52, 0.48)], 'pearson', SIGMA3);
+  assert.ok(Math.abs(fair.fit.mean - 0.5) < 1e-12 && Math.abs(fair.fit.sd - 0.02) < 1e-12);
+  assert.ok(Math.abs(fair.threshold - 0.44) < 1e-12);
+  // Independent models all closer to the base (shares 0.6, 0.62, 0.64 → 0.56): the cap keeps 1/2.
+  const skewed = shareCalibrationFrom([scores('a', 0.6, 0.4), scores('b', 0.62, 0.38), scores('c', 0.64, 0.36)], 'pearson', SIGMA3);
+  assert.ok(Math.abs(skewed.fit.threshold - 0.56) < 1e-12);
+  assert.equal(skewed.threshold, 0.5);
+  assert.throws(() => shareCalibrationFrom([scores('a', 0.5, 0.5), { source: 'b', distance: 1, pearsonDistance: 1 }], 'pearson'),
+    (e: unknown) => e instanceof LineageError && /b has no scores against the base/.test(e.message));
+});
+
+test('base-aware verdicts: stolen below the share threshold, inconclusive up to 1/2, independent from 1/2 with the reason', () => {
+  const cal = { fit: { threshold: 0.44, rule: 'sigma:3', n: 3, mean: 0.5, sd: 0.02, min: 0.48 }, threshold: 0.44 };
+  assert.deepEqual(judgeShare('stolen', 0.3, cal), { verdict: 'stolen' });
+  assert.equal(judgeShare('stolen', 0.47, cal).verdict, 'inconclusive');
+  const sibling = judgeShare('stolen', 0.6, cal);
+  assert.equal(sibling.verdict, 'independent');
+  assert.match(sibling.reason!, /consistent with an independent descendant of the public base/);
+  // The plain rule comes first: far from the victim stays independent, whatever the share.
+  assert.deepEqual(judgeShare('independent', 0.1, cal), { verdict: 'independent' });
+});
+
+// Tiny linear "models" in memory: outputs = a seeded projection of the centred pixels, plus moves.
+const SIDE = 8;
+const DIMS = SIDE * SIDE * 3;
+const OUT = 8;
+const spec: InputSpec = { height: SIDE, width: SIDE, channels: 'rgb', layout: 'nhwc', scale: 1, mean: [0, 0, 0], std: [1, 1, 1], output: 0, outputKind: 'embedding', normalisationSource: 'override' };
+const projection = (seed: number) => {
+  const r = new Random(seed);
+  return Float64Array.from({ length: OUT * DIMS }, () => r.gaussian());
+};
+
+/** weights = Σ scale × projection(seed): the public model is [[1, 1]], a fine-tune of it adds a move. */
+function linearModel(source: string, parts: readonly (readonly [seed: number, scale: number])[]): Model {
+  const w = new Float64Array(OUT * DIMS);
+  for (const [seed, scale] of parts) projection(seed).forEach((v, i) => { w[i] += scale * v; });
+  let queries = 0;
+  return {
+    source, spec,
+    get queries() { return queries; },
+    async dispose() {},
+    async predict(batch: ImageBatch) {
+      queries += batch.count;
+      const data = new Float32Array(batch.count * OUT);
+      for (let i = 0; i < batch.count; i++) {
+        for (let k = 0; k < OUT; k++) {
+          let s = 0;
+          for (let p = 0; p < DIMS; p++) s += (batch.data[i * DIMS + p]! - 127.5) * w[k * DIMS + p]!;
+          data[i * OUT + k] = s / DIMS;
+        }
+      }
+      return { data, rows: batch.count, cols: OUT };
+    },
+  };
+}
+
+const PUBLIC = [1, 1] as const;
+const victimParts = [PUBLIC, [2, 0.6]] as const;
+const base = () => linearModel('public', [PUBLIC]);
+const victim = () => linearModel('victim', victimParts);
+const irrelevant = (seed: number) => linearModel(`irrelevant-${seed}`, [[seed, 1]]);
+
+let dir: string;
+let fp: Fingerprint;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lineage-base-'));
+  const rng = new Random(3);
+  const count = 40;
+  const images: ImageSet = { data: Uint8Array.from({ length: count * DIMS }, () => rng.int(256)), count, height: SIDE, width: SIDE, channels: 3, names: Array.from({ length: count }, (_, i) => `img${i}.png`) };
+  const made = await fingerprint(victim(), { data: images, samples: 30, seed: 2, method: 'sac-m', base: base() });
+  fp = await calibrate(made, [11, 12, 13, 14, 15].map(irrelevant), { rule: SIGMA3 });
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+test('fingerprint --base keeps the base, calibrate fits the share, verify tells copies from siblings and the parent', async () => {
+  assert.equal(fp.manifest.base?.source, 'public');
+  assert.ok(fp.manifest.base.victimScores.pearsonDistance > 0);
+  assert.match(fp.manifest.base.outputsSha256, /^[0-9a-f]{64}$/);
+  const cal = fp.calibration!;
+  assert.ok(cal.share && cal.share.threshold <= 0.5 && cal.share.threshold > 0.3, JSON.stringify(cal.share));
+  const suspects = [
+    linearModel('copy', [...victimParts, [21, 0.1]]),
+    linearModel('sibling', [PUBLIC, [31, 0.6]]),
+    base(),
+    irrelevant(41),
+  ];
+  const results = (await verify(fp, suspects)) as SuspectResult[];
+  const [copy, sibling, parent, stranger] = results;
+  if (process.env.SHOW) console.log(results.map((r) => `${r.source} ${r.pearsonDistance} share ${r.share} thr ${r.threshold} sthr ${r.shareThreshold} ${r.verdict}`), cal.share, cal.models);
+  // Without the base the plain rule alone calls the sibling and the parent stolen too.
+  for (const r of [copy, sibling, parent]) assert.ok(r!.pearsonDistance <= r!.threshold!, `${r!.source} plain ${r!.pearsonDistance} vs ${r!.threshold}`);
+  assert.equal(copy!.verdict, 'stolen');
+  assert.ok(copy!.share! < 0.3 && copy!.intervals!.share!.upper < 0.5);
+  assert.equal(sibling!.verdict, 'independent');
+  assert.ok(sibling!.share! > 0.5);
+  assert.match(sibling!.reason!, /independent descendant of the public base/);
+  assert.equal(parent!.verdict, 'independent');
+  assert.equal(parent!.share, 1);
+  assert.equal(stranger!.verdict, 'independent');
+  assert.equal(copy!.shareThreshold, cal.share.threshold);
+});
+
+test('a bundle with a base round-trips (format version 2) and re-derives its share threshold', async () => {
+  const path = join(dir, 'with-base.lineage');
+  await saveFingerprint(path, fp);
+  const header = JSON.parse((await readFile(path)).subarray(19, 19 + (await readFile(path)).readUInt32LE(15)).toString('utf8')) as { version: number };
+  assert.equal(header.version, 2);
+  const back = (await loadFingerprint(path)) as Fingerprint;
+  assert.deepEqual(back.base!.matrix, fp.base!.matrix);
+  assert.deepEqual(back.base!.outputs, fp.base!.outputs);
+  assert.deepEqual(back.manifest.base, fp.manifest.base);
+  assert.deepEqual(back.calibration, fp.calibration);
+  checkShareCalibration(back, back.calibration!);
+  // A bundle without a base is still written as version 1.
+  const { base: _b, manifest: { base: _i, ...manifest }, calibration: _c, ...plain } = fp;
+  const old = join(dir, 'plain.lineage');
+  await saveFingerprint(old, { ...plain, manifest });
+  assert.equal((await readFile(old)).readUInt32LE(15) > 0 && JSON.parse((await readFile(old)).subarray(19, 19 + (await readFile(old)).readUInt32LE(15)).toString('utf8')).version, 1);
+});
+
+test('a tampered base matrix is refused: by its hash, and with a re-computed hash by the victim–base scores', async () => {
+  const path = join(dir, 'tamper.lineage');
+  await saveFingerprint(path, fp);
+  const bytes = await readFile(path);
+  const parts = await readParts(path);
+  const matrix = new Float64Array(new Uint8Array(parts.get('base-matrix.f64')!).buffer);
+  matrix[1] = matrix[1]! + 0.25;
+  matrix[30] = matrix[1]!;
+  // Damage in place: the part's SHA-256 no longer matches.
+  const offset = bytes.indexOf(Buffer.from(parts.get('base-matrix.f64')!));
+  const damaged = Buffer.from(bytes);
+  Buffer.from(matrix.buffer).copy(damaged, offset);
+  await writeFile(path, damaged);
+  await assert.rejects(loadFingerprint(path), (e: unknown) => e instanceof LineageError && /part 'base-matrix.f64' does not match its SHA-256/.test(e.message));
+  // Rewritten with fresh hashes: the manifest's victim–base scores no longer follow.
+  await writeParts(path, new Map([...parts, ['base-matrix.f64', new Uint8Array(matrix.buffer)]]), 2);
+  await assert.rejects(loadFingerprint(path), (e: unknown) => e instanceof LineageError && /base matrix gives victim–base scores/.test(e.message));
+});
+
+test('an edited share threshold, or a base calibration stripped of its share, is refused before any query', async () => {
+  const cal = fp.calibration!;
+  await assert.rejects(verify({ ...fp, calibration: { ...cal, share: { ...cal.share!, threshold: 0.49 } } }, [base()]),
+    (e: unknown) => e instanceof LineageError && /share threshold 0.49 is not min\(1\/2/.test(e.message));
+  await assert.rejects(verify({ ...fp, calibration: { ...cal, share: { ...cal.share!, fit: { ...cal.share!.fit, threshold: 0.2 } } } }, [base()]),
+    (e: unknown) => e instanceof LineageError && /does not follow from its calibration scores/.test(e.message));
+  const { share: _s, ...plain } = cal;
+  await assert.rejects(verify({ ...fp, calibration: plain }, [base()]), (e: unknown) => e instanceof LineageError && /has a base but its calibration no share threshold/.test(e.message));
+});
+
+test('--base is refused for peer methods, naming the option', async () => {
+  await assert.rejects(fingerprint(victim(), { data: 'unused', method: 'akh', base: 'builtin:mobileface' }),
+    (e: unknown) => e instanceof LineageError && /base applies to the SAC methods only, not to akh/.test(e.message) && /--base/.test(e.hint ?? ''));
+});
