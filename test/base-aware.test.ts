@@ -14,6 +14,10 @@ import type { Fingerprint, SuspectResult } from '../src/fingerprints/types.js';
 import { verify } from '../src/fingerprints/verify.js';
 import type { InputSpec, Model } from '../src/models/types.js';
 import { share } from '../src/stats/share.js';
+import { fitThreshold } from '../src/stats/threshold.js';
+import { methodMetrics } from '../src/bench/metrics.js';
+import { SHARE } from '../src/bench/types.js';
+import type { CalledStolen } from '../src/bench/types.js';
 import { Random } from '../src/util/random.js';
 
 const SIGMA3 = { kind: 'sigma', k: 3 } as const;
@@ -183,4 +187,34 @@ test('an edited share threshold, or a base calibration stripped of its share, is
 test('--base is refused for peer methods, naming the option', async () => {
   await assert.rejects(fingerprint(victim(), { data: 'unused', method: 'akh', base: 'builtin:mobileface' }),
     (e: unknown) => e instanceof LineageError && /base applies to the SAC methods only, not to akh/.test(e.message) && /--base/.test(e.hint ?? ''));
+});
+
+test('bench: sibling FPR and stolen TPR without and with the base-aware rule, on one calibration half of irrelevant models', () => {
+  const model = (id: string, role: 'stolen' | 'independent', group: string, pearson: number, share: number) =>
+    ({ id, role, group, values: { pearson, distance: pearson, [SHARE]: share }, queries: 10, seconds: 0 });
+  const models = [
+    model('copy-1', 'stolen', 'noise', 0.01, 0.05),
+    model('copy-2', 'stolen', 'noise', 0.02, 0.2),
+    model('copy-3', 'stolen', 'noise', 0.03, 0.495), // plain-close, but barely closer to the victim than to the base
+    model('irr-1', 'independent', 'irrelevant', 0.8, 0.49),
+    model('irr-2', 'independent', 'irrelevant', 0.85, 0.5),
+    model('irr-3', 'independent', 'irrelevant', 0.9, 0.51),
+    model('irr-4', 'independent', 'irrelevant', 0.82, 0.5),
+    model('sib-1', 'independent', 'sibling', 0.04, 0.6),
+    model('sib-2', 'independent', 'sibling', 0.05, 0.62),
+    model('parent', 'independent', 'sibling', 0.03, 1),
+  ];
+  const metrics = methodMetrics(models, ['pearson', 'distance', SHARE], 'pearson', new Set(['irr-1', 'irr-2', 'irr-3']));
+  const base = metrics.baseAware!;
+  const expected = fitThreshold([0.49, 0.5, 0.51]);
+  assert.deepEqual(base.fit, expected);
+  assert.equal(base.threshold, Math.min(0.5, expected.threshold));
+  const rate = (rows: readonly CalledStolen[], group: string) => rows.find((r) => r.group === group);
+  assert.deepEqual(rate(base.falsePositives, 'sibling'), { group: 'sibling', judged: 3, plain: 1, baseAware: 0 });
+  assert.deepEqual(rate(base.falsePositives, 'irrelevant'), { group: 'irrelevant', judged: 1, plain: 0, baseAware: 0 });
+  assert.deepEqual(rate(base.truePositives, 'noise'), { group: 'noise', judged: 3, plain: 1, baseAware: 2 / 3 });
+  assert.equal(metrics.models.find((m) => m.id === 'copy-3')!.baseAwareVerdict, 'independent');
+  assert.equal(metrics.models.find((m) => m.id === 'irr-1')!.baseAwareVerdict, undefined, 'the calibration half is not judged');
+  // AUC vs siblings on the share: every copy below every sibling.
+  assert.equal(metrics.groups.find((g) => g.group === 'noise')!.against.find((a) => a.group === 'sibling')!.auc[SHARE], 1);
 });

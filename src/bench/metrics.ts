@@ -7,7 +7,9 @@ import { Random } from '../util/random.js';
 import { spreadOf } from '../zoo/summary.js';
 import { BROKEN_COPY } from '../zoo/utility.js';
 import { pValueChecks } from './p-values.js';
-import type { FalsePositives, GroupMetrics, JudgedModel, MethodMetrics, ModelScore, NegativeComparison } from './types.js';
+import { shareThreshold } from '../fingerprints/base.js';
+import { SHARE } from './types.js';
+import type { BaseAwareMetrics, BinaryVerdict, CalledStolen, FalsePositives, GroupMetrics, JudgedModel, MethodMetrics, ModelScore, NegativeComparison } from './types.js';
 
 /** The group name of the row that pools every stolen model worth stealing (broken copies are left out of it). */
 export const ALL_GROUPS = 'all';
@@ -56,7 +58,43 @@ export function methodMetrics(models: readonly ModelScore[], statistics: readonl
   const useful = stolenRows.filter((g) => g !== BROKEN_COPY);
   const rows = [...useful, ...(useful.length > 1 ? [ALL_GROUPS] : []), ...(useful.length < stolenRows.length ? [BROKEN_COPY] : [])];
   const groups = rows.map((group) => groupMetrics(group, judged, statistics, decisionStatistic, threshold !== undefined));
-  return { statistics, decisionStatistic, ...(threshold ? { threshold, falsePositives: falsePositives(judged) } : {}), pValueChecks: pValueChecks(models, decisionStatistic), models: judged, groups };
+  const withBase = threshold && statistics.includes(SHARE) ? baseAware(judged, calibration) : undefined;
+  return {
+    statistics,
+    decisionStatistic,
+    ...(threshold ? { threshold, falsePositives: falsePositives(judged) } : {}),
+    ...(withBase ? { baseAware: withBase.metrics } : {}),
+    pValueChecks: pValueChecks(models, decisionStatistic),
+    models: withBase?.models ?? judged,
+    groups,
+  };
+}
+
+/**
+ * The base-aware decision (fingerprints/base.ts) beside the plain one: the share threshold fitted on
+ * the same calibration half (the default rule, capped at 1/2); a model the plain rule calls stolen
+ * stays stolen only with its share at or below it. Rates per independent group and per stolen row.
+ */
+function baseAware(models: readonly JudgedModel[], calibration: readonly ModelScore[]): { metrics: BaseAwareMetrics; models: JudgedModel[] } {
+  const fit = fitThreshold(calibration.map((m) => m.values[SHARE]!));
+  const threshold = shareThreshold(fit);
+  const judged = models.map((m) => (m.verdict === undefined ? m
+    : { ...m, baseAwareVerdict: m.verdict === 'stolen' && m.values[SHARE]! <= threshold ? 'stolen' as const : 'independent' as const }));
+  const rates = (of: readonly JudgedModel[], groupOf: (m: JudgedModel) => string): CalledStolen[] => distinct(of.map(groupOf)).map((group) => {
+    const members = of.filter((m) => groupOf(m) === group);
+    const share = (verdict: (m: JudgedModel) => BinaryVerdict | undefined) => members.filter((m) => verdict(m) === 'stolen').length / members.length;
+    return { group, judged: members.length, plain: share((m) => m.verdict), baseAware: share((m) => m.baseAwareVerdict) };
+  });
+  const held = judged.filter((m) => m.verdict !== undefined);
+  return {
+    metrics: {
+      threshold,
+      fit,
+      falsePositives: rates(held.filter((m) => m.role === 'independent'), (m) => m.group),
+      truePositives: rates(held.filter((m) => m.role === 'stolen'), rowOf),
+    },
+    models: judged,
+  };
 }
 
 /** Per group of independent models, the share of its held-out models called stolen. */

@@ -41,6 +41,12 @@ export interface ModelScore {
 
 export type BinaryVerdict = 'stolen' | 'independent';
 
+/**
+ * The base-aware statistic's name among a SAC method's values when the zoo names a public base
+ * (ZooManifest.base): d(S,V) / (d(S,V) + d(S,P)) on the decision statistic (fingerprints/base.ts).
+ */
+export const SHARE = 'share';
+
 export interface JudgedModel extends ModelScore {
   /** Independent models: in the half the threshold was fitted on, or in the held-out half. */
   readonly split?: 'calibration' | 'test';
@@ -50,6 +56,27 @@ export interface JudgedModel extends ModelScore {
   readonly pValue?: { readonly t?: number; readonly rank: number };
   /** DeepCore: the clustering rule's verdict (the victim's k-means cluster = stolen). */
   readonly clusterVerdict?: BinaryVerdict;
+  /** With a base: stolen only when the plain verdict is and the share is at or below its threshold (verify's 'inconclusive' counts as not stolen). */
+  readonly baseAwareVerdict?: BinaryVerdict;
+}
+
+/** A group's share of models called stolen at the threshold: by the plain rule alone, and by the base-aware rule. */
+export interface CalledStolen {
+  readonly group: string;
+  readonly judged: number;
+  readonly plain: number;
+  readonly baseAware: number;
+}
+
+/** The base-aware decision on a zoo with a public base, beside the plain one (same calibration half). */
+export interface BaseAwareMetrics {
+  /** The share threshold: min(1/2, the threshold rule on the calibration half's shares). */
+  readonly threshold: number;
+  readonly fit: ThresholdFit;
+  /** Per group of held-out independent models (e.g. 'sibling'): the false-positive rate without and with the base. */
+  readonly falsePositives: readonly CalledStolen[];
+  /** Per stolen row: the true-positive rate without and with the base (what the base-aware rule costs). */
+  readonly truePositives: readonly CalledStolen[];
 }
 
 /** A group of independent models judged at the threshold: how many were judged, and the share called stolen. */
@@ -114,6 +141,8 @@ export interface MethodMetrics {
   readonly pValueChecks?: readonly PValueCheck[];
   /** Per group of independent models: the share called stolen at the threshold (held-out models only). */
   readonly falsePositives?: readonly FalsePositives[];
+  /** With a public base (statistic SHARE among the statistics) and a threshold: the base-aware decision beside the plain one. */
+  readonly baseAware?: BaseAwareMetrics;
   readonly models: readonly JudgedModel[];
   readonly groups: readonly GroupMetrics[];
 }

@@ -18,7 +18,7 @@ import { LineageError } from '../errors.js';
 import type { Model } from '../models/types.js';
 import { matrixDistance, matrixPearsonDistance } from '../stats/correlation.js';
 import { share } from '../stats/share.js';
-import type { ThresholdRule } from '../stats/threshold.js';
+import type { ThresholdFit, ThresholdRule } from '../stats/threshold.js';
 import { checkCalibration, fitCalibration } from './decision.js';
 import { degenerateOutputs } from './quality.js';
 import { predictAll } from './query.js';
@@ -28,6 +28,9 @@ import type { BaseInfo, BaseMatrices, Calibration, Fingerprint, PlainScores, Pro
 
 /** The share at which a suspect is as close to the base as to the victim: the threshold never exceeds it. */
 export const SHARE_CEILING = 0.5;
+
+/** The share threshold a fit on independent models' shares gives: never above 1/2 (see the header). */
+export const shareThreshold = (fit: ThresholdFit): number => Math.min(SHARE_CEILING, fit.threshold);
 
 /** Both statistics of matrix `b` against reference matrix `a` (n×n). */
 export const plainScores = (a: Float64Array, b: Float64Array, n: number): PlainScores =>
@@ -67,7 +70,7 @@ const sharesOf = (statistic: Statistic) => (m: Scores & { readonly source: strin
 /** Fit the share threshold on the independent models' shares (see the header): the calibration's rule, capped at 1/2. */
 export function shareCalibrationFrom(models: readonly (Scores & { readonly source: string })[], statistic: Statistic, rule?: ThresholdRule): ShareCalibration {
   const { fit, nearCopies } = fitCalibration(models, shareName(statistic), sharesOf(statistic), rule);
-  return { fit, threshold: Math.min(SHARE_CEILING, fit.threshold), ...(nearCopies ? { nearCopies } : {}) };
+  return { fit, threshold: shareThreshold(fit), ...(nearCopies ? { nearCopies } : {}) };
 }
 
 const shareName = (statistic: Statistic) => `share (${statistic})`;
@@ -83,7 +86,7 @@ export function checkShareCalibration(fp: Fingerprint, cal: Calibration): void {
   if (!cal.share) return;
   const { fit, threshold, nearCopies } = cal.share;
   checkCalibration({ createdAt: cal.createdAt, statistic: shareName(cal.statistic), fit, models: cal.models, ...(nearCopies ? { nearCopies } : {}) }, sharesOf(cal.statistic));
-  if (threshold !== Math.min(SHARE_CEILING, fit.threshold)) throw inconsistent(`the share threshold ${threshold} is not min(1/2, ${fit.threshold})`);
+  if (threshold !== shareThreshold(fit)) throw inconsistent(`the share threshold ${threshold} is not min(1/2, ${fit.threshold})`);
 }
 
 /**

@@ -51,6 +51,17 @@ export interface ZooManifest {
   readonly data: { readonly path: string; readonly indices?: readonly number[]; readonly faceCrop?: boolean };
   readonly createdAt: string;
   readonly models: readonly ZooModel[];
+  /**
+   * The public model the victim was fine-tuned from, when it was (`fingerprint --base`): `id` names
+   * its entry among the models (an independent one), `path` is where it loads from. `lineage bench`
+   * then reports every SAC method with and without the base-aware decision.
+   */
+  readonly base?: ZooBase;
+}
+
+export interface ZooBase {
+  readonly id: string;
+  readonly path: string;
 }
 
 export async function readZooManifest(zoo: string): Promise<ZooManifest> {

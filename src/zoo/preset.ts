@@ -1,5 +1,5 @@
 import type { ProgressFn } from '../fingerprints/types.js';
-import type { ZooManifest, ZooModel } from './manifest.js';
+import type { ZooBase, ZooManifest, ZooModel } from './manifest.js';
 import type { ZooJobRunner } from './trained/pool.js';
 
 /** What a preset gets while a zoo is being built. */
@@ -47,6 +47,8 @@ export interface ZooPreset {
   readonly task: ZooManifest['task'];
   /** True when its models are made by plain-data jobs (src/zoo/trained) that can run on a queue's workers. */
   readonly runsJobs?: boolean;
+  /** The public model the victim was fine-tuned from, recorded in the manifest (ZooManifest.base). */
+  readonly base?: ZooBase;
   /** The held-out images fingerprints are drawn from; may write them into the zoo. `previous`: an earlier run's entry. */
   data(ctx: ZooBuildContext, previous?: ZooManifest['data']): Promise<ZooManifest['data']>;
   /** The zoo's models, victim first. */
