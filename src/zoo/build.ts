@@ -52,7 +52,7 @@ export async function buildZoo(dir: string, preset: ZooPreset, options: BuildZoo
   const data = await preset.data(ctx, previous?.data);
   const wanted = await wantedIds(preset, ctx, data, options.only);
   const finished = new Map((previous?.models ?? []).map((m) => [m.id, m]));
-  const base = { format: 'lineage-zoo', version: ZOO_FORMAT_VERSION, name: preset.name, task: preset.task, data, createdAt: previous?.createdAt ?? new Date().toISOString() } as const;
+  const base = { format: 'lineage-zoo', version: ZOO_FORMAT_VERSION, name: preset.name, task: preset.task, data, createdAt: previous?.createdAt ?? new Date().toISOString(), ...(preset.base ? { base: preset.base } : {}) } as const;
   const models: ZooModel[] = [];
   const failed: { readonly id: string; readonly reason: string }[] = [];
   // Built inside the loop, while the preset's generator is suspended: what it holds open (a victim
