@@ -91,6 +91,7 @@ export const facesRealFtPreset: ZooPreset = {
   name: 'faces-real-ft',
   description: `victim = the owner's fine-tune of builtin:${PUBLIC_MODEL}, its copies as in faces-real, ${PER_GROUP} sibling fine-tunes + the public parent, ${IRRELEVANT.length} independent real face models; LFW split by identity`,
   task: 'face-embedding',
+  base: { id: 'public-parent', path: `builtin:${PUBLIC_MODEL}` },
   data: facesRealData,
   models: (ctx, data) => facesRealModels(ctx, data, 'fine-tuned'),
 };
