@@ -37,8 +37,8 @@ const ZOO: ModelScore[] = [
 
 test('bench metrics: threshold on the calibration half only, AUC/TPR/F1/p by hand', () => {
   const m = methodMetrics(ZOO, STATISTICS, 'distance', new Set(['i1', 'i3']));
-  // Threshold on {0.5, 0.7}: mean 0.6, sd 0.1414 → mean − 3 sd = 0.17574 (< the 1 % quantile 0.502).
-  assert.ok(Math.abs(m.threshold!.threshold - (0.6 - 3 * Math.SQRT2 * 0.1)) < 1e-12, 'threshold');
+  // Threshold on {0.5, 0.7} (default rule v2): log-sigma:3 = √0.35·(5/7)^(3/√2) = 0.290 > 0.5/2 → half the smallest, 0.25.
+  assert.ok(Math.abs(m.threshold!.threshold - 0.25) < 1e-12, 'threshold');
   assert.equal(m.threshold!.n, 2);
   assert.deepEqual(m.groups.map((g) => g.group), ['prune', 'quantise', ALL_GROUPS]);
   const [prune, quantise, all] = m.groups as [typeof m.groups[0], typeof m.groups[0], typeof m.groups[0]];
@@ -50,7 +50,7 @@ test('bench metrics: threshold on the calibration half only, AUC/TPR/F1/p by han
   assert.deepEqual(quantise.against[1]!.auc, { pearson: 0.75, distance: 1 });
   // At FPR 0 vs homologous: distance catches s1 only (0.5); Pearson catches nothing before h1.
   assert.deepEqual(prune.against[1]!.tprAt1pct, { pearson: 0, distance: 0.5 });
-  // Verdicts: every stolen model and h1 (0.025) fall under 0.176 → prune tp 2 fp 1 tn 3.
+  // Verdicts: every stolen model and h1 (0.025) fall under 0.25 → prune tp 2 fp 1 tn 3.
   assert.equal(prune.f1!.f1, 0.8);
   assert.deepEqual([prune.f1!.tp, prune.f1!.fp, prune.f1!.fn, prune.f1!.tn], [2, 1, 0, 3]);
   assert.ok(Math.abs(quantise.f1!.f1 - 2 / 3) < 1e-12, 'quantise F1');
@@ -108,7 +108,7 @@ test('identification rates: MIR/FIR of both DeepCore rules, overall and against 
   const { models: clustered, identification } = identify(judged.models, judged.models.map((x) => x.role === 'stolen' || x.id === 'h1'));
   assert.deepEqual(clustered.map((x) => x.clusterVerdict), ['stolen', 'stolen', 'stolen', 'independent', 'independent', 'independent', 'independent', 'stolen', 'independent']);
   assert.deepEqual(identification.clustering, { overall: { missed: 0, falseIdentification: 1 / 6 }, homologous: { missed: 0, falseIdentification: 0.5 } });
-  // At the threshold 0.176: every stolen model and h1 are called stolen; i2, i4, h2 (held out) are not.
+  // At the threshold 0.25: every stolen model and h1 are called stolen; i2, i4, h2 (held out) are not.
   assert.deepEqual(identification.similarity, { overall: { missed: 0, falseIdentification: 0.25 }, homologous: { missed: 0, falseIdentification: 0.5 } });
 });
 

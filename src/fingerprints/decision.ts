@@ -1,7 +1,7 @@
 import { LineageError } from '../errors.js';
 import { quantile } from '../stats/describe.js';
 import { P_VALUE_NULLS, rankPValue, singleVsGroupTTest } from '../stats/tests.js';
-import { fitThreshold, parseThresholdRule } from '../stats/threshold.js';
+import { fitThreshold, ruleOfFit } from '../stats/threshold.js';
 import type { ThresholdFit, ThresholdRule } from '../stats/threshold.js';
 import type { CalibrationOf, PValues } from './types.js';
 
@@ -47,9 +47,6 @@ export function nearCopies(values: readonly number[]): number[] {
   return near;
 }
 
-/** The rule a fit records as text ('default: sigma:3', 'quantile:0.05', …), as the rule to fit with. */
-const ruleOf = (text: string): ThresholdRule => (text === 'default' || text.startsWith('default: ') ? { kind: 'default' } : parseThresholdRule(text));
-
 /** Equal up to rounding (the fit is recomputed by the same code, so this is nearly exact). */
 const same = (a: number, b: number) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
 
@@ -65,7 +62,8 @@ export function checkCalibration<S extends string, M>(calibration: CalibrationOf
   const stored = calibration.fit;
   let refit: ThresholdFit;
   try {
-    refit = fitThreshold(calibration.models.map(valueOf), ruleOf(stored.rule));
+    // The stored rule names its version ('default: …' = version 1), so old bundles re-derive unchanged.
+    refit = fitThreshold(calibration.models.map(valueOf), ruleOfFit(stored.rule));
   } catch (e) {
     throw inconsistent(`its scores and rule '${stored.rule}' give no threshold (${e instanceof Error ? e.message : String(e)})`);
   }
