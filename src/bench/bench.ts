@@ -8,6 +8,7 @@ import { readZooManifest, zooVictim } from '../zoo/manifest.js';
 import type { ZooManifest } from '../zoo/manifest.js';
 import { evaluate } from './evaluate.js';
 import type { EvaluatedMethod } from './evaluate.js';
+import type { ZooScorer } from './score.js';
 import { renderBenchReport } from './report.js';
 import { suspectsOf } from './score.js';
 import { DEFAULT_BENCH_SETTINGS } from './settings.js';
@@ -15,6 +16,8 @@ import type { BenchResult, BenchSettings, KeptMatrix } from './types.js';
 
 export interface BenchOptions extends Partial<BenchSettings> {
   readonly onProgress?: ProgressFn;
+  /** Who fingerprints and scores the zoo (default: this process; `bench --queue`: queue workers, see queue/bench-jobs.ts). */
+  readonly scorer?: ZooScorer;
 }
 
 export interface BenchRun {
@@ -32,7 +35,7 @@ export function zooSummary(zoo: string, manifest: ZooManifest): BenchResult['zoo
 /** Benchmark every method on the zoo in `zoo` (METHODS.md §6): see evaluate() and methodMetrics(). */
 export async function runBench(zoo: string, options: BenchOptions = {}): Promise<BenchRun> {
   const start = performance.now();
-  const { onProgress, ...given } = options;
+  const { onProgress, scorer, ...given } = options;
   const settings: BenchSettings = { ...DEFAULT_BENCH_SETTINGS, ...given };
   const manifest = await readZooManifest(zoo);
   const suspects = suspectsOf(zoo, manifest);
@@ -43,6 +46,7 @@ export async function runBench(zoo: string, options: BenchOptions = {}): Promise
     keep: new Set(shown.map((m) => m.id)),
     onWarning: (w) => warnings.add(w),
     ...(onProgress ? { onProgress } : {}),
+    ...(scorer ? { scorer } : {}),
   });
   const result: BenchResult = {
     lineageVersion: LINEAGE_VERSION,

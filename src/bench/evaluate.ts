@@ -3,7 +3,7 @@ import type { ZooManifest, ZooModel } from '../zoo/manifest.js';
 import { identify } from './identification.js';
 import { methodMetrics, splitIndependent } from './metrics.js';
 import { scoreZoo, suspectsOf } from './score.js';
-import type { FingerprintScores, ScoreOptions } from './score.js';
+import type { FingerprintScores, ScoreOptions, ZooScorer } from './score.js';
 import type { BenchSettings, MethodResult } from './types.js';
 
 /** One method's result, and the scores it came from (for the report's heatmaps). */
@@ -12,14 +12,20 @@ export interface EvaluatedMethod {
   readonly scored: FingerprintScores;
 }
 
+export interface EvaluateOptions extends ScoreOptions {
+  /** Who fingerprints and scores the zoo: scoreZoo in this process (the default), or queue workers (`bench --queue`). */
+  readonly scorer?: ZooScorer;
+}
+
 /**
  * The core of `bench` and of every sweep: each setting × method is one fingerprint of the victim;
  * every zoo model is loaded once and checked against all of them, and the metrics of each come from
  * those checks alone. results[s] lists the methods of settings[s] that could run on this zoo.
  */
-export async function evaluate(zoo: string, manifest: ZooManifest, settings: readonly BenchSettings[], options: ScoreOptions = {}): Promise<EvaluatedMethod[][]> {
+export async function evaluate(zoo: string, manifest: ZooManifest, settings: readonly BenchSettings[], options: EvaluateOptions = {}): Promise<EvaluatedMethod[][]> {
   const plans = settings.flatMap((s) => s.methods.map((method) => ({ method, settings: s })));
-  const scored = await scoreZoo(zoo, manifest, plans, options);
+  const { scorer = scoreZoo, ...scoreOptions } = options;
+  const scored = await scorer(zoo, manifest, plans, scoreOptions);
   const independent = calibrationCandidates(suspectsOf(zoo, manifest));
   let k = 0;
   return settings.map((s) => {

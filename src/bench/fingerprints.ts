@@ -3,11 +3,11 @@ import { selectImages } from '../data/types.js';
 import { compareWithFingerprint } from '../fingerprints/compare.js';
 import { clusterSuspects } from '../fingerprints/deepcore/cluster.js';
 import { DEFAULT_PARAMS, fingerprint } from '../fingerprints/fingerprint.js';
-import { requirePeerVictim } from '../fingerprints/peer-fingerprint.js';
-import { PEER_METHODS, peerStatistics, querySuspect, scorePeer } from '../fingerprints/peers/methods.js';
+import { peerFingerprint, requirePeerVictim } from '../fingerprints/peer-fingerprint.js';
+import { peerStatistics, querySuspect, scorePeer } from '../fingerprints/peers/methods.js';
 import type { PeerFingerprint, PeerMethodName } from '../fingerprints/peers/types.js';
 import { isPeerMethod, scoreOf, STATISTICS } from '../fingerprints/types.js';
-import type { FingerprintQuality, MethodName, ProgressFn, SacMethodName, SacParams } from '../fingerprints/types.js';
+import type { AnyFingerprint, Fingerprint, FingerprintQuality, MethodName, PeerFingerprintBundle, ProgressFn, SacMethodName, SacParams, Statistic } from '../fingerprints/types.js';
 import type { Model, Outputs } from '../models/types.js';
 import type { BenchSettings } from './types.js';
 
@@ -41,6 +41,8 @@ export interface BenchFingerprint {
   readonly quality?: FingerprintQuality;
   /** SAC: the victim's N×N matrix. */
   readonly victimMatrix?: { readonly n: number; readonly data: Float64Array };
+  /** The fingerprint itself, as a bundle holds it (a queued bench stores it for its workers: queue/bench-jobs.ts). */
+  readonly bundle: AnyFingerprint;
   check(suspect: Model, onProgress?: ProgressFn): Promise<SuspectCheck | SkippedSuspect>;
   /** A rule that judges all suspects together from their outputs (DeepCore's k-means): true = stolen. */
   readonly cluster?: (suspects: readonly Outputs[]) => boolean[];
@@ -64,18 +66,47 @@ export function sacParams(s: BenchSettings, method: SacMethodName): SacParams {
   return { method, samples: s.samples, seed: s.seed, kernel: s.kernel, outputMode: s.outputMode, jpegSeverity: s.jpegSeverity, ...(method === 'sac-jc' && s.jpegScale && s.jpegScale !== 1 ? { jpegScale: s.jpegScale } : {}), transpose: DEFAULT_PARAMS.transpose };
 }
 
+/** What making a fingerprint cost: seconds, and victim queries (SAC-w's screening and peer optimisers included). */
+export interface BenchFingerprintCost {
+  readonly seconds: number;
+  readonly victimQueries: number;
+}
+
 async function sacBenchFingerprint(victim: Model, pool: ImageSet, method: SacMethodName, s: BenchSettings, onProgress?: ProgressFn): Promise<BenchFingerprint> {
   const params = sacParams(s, method);
   const { result: fp, seconds, queries } = await measured(victim, () => fingerprint(victim, { data: pool, ...params, ...(onProgress ? { onProgress } : {}) }));
+  return benchFingerprintOf(fp, { seconds, victimQueries: queries }, s);
+}
+
+async function peerBenchFingerprint(victim: Model, pool: ImageSet, method: PeerMethodName, s: BenchSettings): Promise<BenchFingerprint> {
+  requirePeerVictim(victim, method);
+  // DeepCore makes seeds × classes core points: ⌈N / classes⌉ seeds query about N points.
+  const samples = method === 'deepcore' ? Math.ceil(s.samples / (await victim.predict(selectImages(pool, [0]))).cols) : s.samples;
+  const { result: fp, seconds } = await measured(victim, () => peerFingerprint(victim, pool, method, { samples, seed: s.seed, origin: 'the zoo\'s data' }));
+  return benchFingerprintOf(fp, { seconds, victimQueries: fp.meta.queriesToBuild }, s);
+}
+
+/** The settings a fingerprint's bench view depends on beyond the fingerprint itself. */
+type ViewSettings = Pick<BenchSettings, 'samples' | 'seed' | 'statistic'>;
+
+/**
+ * The bench's view of a fingerprint made at settings `s` (or read back from its bundle), which
+ * cost `cost`: SAC decides on `s.statistic`, a peer method on its first statistic.
+ */
+export function benchFingerprintOf(fp: AnyFingerprint, cost: BenchFingerprintCost, s: ViewSettings): BenchFingerprint {
+  return fp.kind === 'peer' ? peerView(fp, cost, s) : sacView(fp, cost, s.statistic);
+}
+
+function sacView(fp: Fingerprint, cost: BenchFingerprintCost, statistic: Statistic): BenchFingerprint {
   return {
-    method,
+    method: fp.manifest.params.method,
     statistics: STATISTICS,
-    decisionStatistic: s.statistic,
+    decisionStatistic: statistic,
     params: { ...fp.manifest.params },
-    seconds,
-    victimQueries: queries,
+    ...cost,
     quality: fp.manifest.quality,
     victimMatrix: { n: fp.samples.count, data: fp.victimMatrix },
+    bundle: fp,
     async check(suspect, progress) {
       const c = await compareWithFingerprint(fp, suspect, progress);
       return { values: Object.fromEntries(STATISTICS.map((st) => [st, scoreOf(c, st)])), queries: c.queries, matrix: c.matrix };
@@ -83,22 +114,17 @@ async function sacBenchFingerprint(victim: Model, pool: ImageSet, method: SacMet
   };
 }
 
-async function peerBenchFingerprint(victim: Model, pool: ImageSet, method: PeerMethodName, s: BenchSettings): Promise<BenchFingerprint> {
-  const peer = PEER_METHODS[method];
-  requirePeerVictim(victim, method);
-  // DeepCore makes seeds × classes core points: ⌈N / classes⌉ seeds query about N points.
-  const samples = method === 'deepcore' ? Math.ceil(s.samples / (await victim.predict(selectImages(pool, [0]))).cols) : s.samples;
-  const { result: fp, seconds } = await measured(victim, () => peer.build(victim, pool, { samples, seed: s.seed }));
+function peerView(fp: PeerFingerprintBundle, cost: BenchFingerprintCost, s: ViewSettings): BenchFingerprint {
   const statistics = peerStatistics(scorePeer(fp, fp.victimOutputs)).map((st) => st.name);
   return {
-    method,
+    method: fp.method,
     statistics,
     decisionStatistic: statistics[0]!,
     params: { samples: s.samples, seed: s.seed, ...fp.meta.params },
-    seconds,
-    victimQueries: fp.meta.queriesToBuild,
+    ...cost,
+    bundle: fp,
     check: (suspect) => checkPeer(fp, suspect),
-    ...(method === 'deepcore' ? { cluster: (suspects: readonly Outputs[]) => clusterSuspects(fp.victimOutputs, suspects) } : {}),
+    ...(fp.method === 'deepcore' ? { cluster: (suspects: readonly Outputs[]) => clusterSuspects(fp.victimOutputs, suspects) } : {}),
   };
 }
 

@@ -1,12 +1,14 @@
 import { loadImages } from '../data/load.js';
+import type { ImageSet } from '../data/types.js';
 import { isLineageError, LineageError } from '../errors.js';
 import type { MethodName, ProgressFn } from '../fingerprints/types.js';
 import { applyDefence } from '../models/defences/apply.js';
 import { loadModel } from '../models/load.js';
-import type { Outputs } from '../models/types.js';
+import type { Model, Outputs } from '../models/types.js';
 import { resolveZooPath, zooVictim } from '../zoo/manifest.js';
 import type { ZooManifest, ZooModel } from '../zoo/manifest.js';
 import { zooUtility } from '../zoo/utility.js';
+import type { Utility } from '../zoo/utility.js';
 import { withOutputCache } from '../models/output-cache.js';
 import { fingerprintKey, makeBenchFingerprint } from './fingerprints.js';
 import type { BenchFingerprint } from './fingerprints.js';
@@ -47,6 +49,18 @@ export function suspectsOf(zoo: string, manifest: ZooManifest): (ZooModel & { ro
   return suspects;
 }
 
+/** One zoo model checked against one fingerprint: its score, and what the report or a clustering rule keeps of it. */
+export interface ModelCheck {
+  readonly score: ModelScore;
+  /** SAC: its matrix, when the model is one of `keep`. */
+  readonly matrix?: Float64Array;
+  /** Its outputs, when the fingerprint has a clustering rule. */
+  readonly outputs?: Outputs;
+}
+
+/** scoreZoo's signature: `lineage bench --queue` puts its own (queue/bench-jobs.ts) in the local one's place. */
+export type ZooScorer = typeof scoreZoo;
+
 /**
  * Fingerprint the zoo's victim once per plan, then load every other model once and check it against
  * every fingerprint (outputs cached per input image, see withOutputCache). One entry per plan,
@@ -55,44 +69,89 @@ export function suspectsOf(zoo: string, manifest: ZooManifest): (ZooModel & { ro
 export async function scoreZoo(zoo: string, manifest: ZooManifest, plans: readonly FingerprintPlan[], options: ScoreOptions = {}): Promise<(FingerprintScores | undefined)[]> {
   const suspects = suspectsOf(zoo, manifest);
   const utility = zooUtility(manifest);
-  const utilityOf = (id: string) => {
-    const { value, broken } = utility.get(id)!;
-    return { ...(value !== undefined ? { utility: value } : {}), ...(broken ? { broken } : {}) };
-  };
-  const modelOptions = options.onWarning ? { onWarning: options.onWarning } : {};
   const warnings: string[] = [];
   const fingerprints = await makeFingerprints(zoo, manifest, plans, { ...options, onWarning: (w) => { warnings.push(w); options.onWarning?.(w); } });
+  requireSomeFingerprint(zoo, fingerprints, warnings);
+  const checks: (ModelCheck | undefined)[][] = [];
+  for (const m of suspects) checks.push(await checkZooModel(zoo, m, utility, fingerprints, plans, options));
+  return gatherScores(fingerprints, checks);
+}
+
+/** Refuse a run where no method could make its fingerprint, with every reason. */
+export function requireSomeFingerprint(zoo: string, fingerprints: readonly (BenchFingerprint | undefined)[], warnings: readonly string[]): void {
   if (fingerprints.every((f) => f === undefined)) {
     throw new LineageError(`no method could run on zoo ${zoo}: ${warnings.join('; ')}`, 'choose methods that fit this zoo (--methods), or fewer --samples');
   }
-  const results = fingerprints.map((fingerprint) => fingerprint && { fingerprint, scores: [] as ModelScore[], matrices: new Map<string, Float64Array>(), outputs: new Map<string, Outputs>() });
-  for (const m of suspects) {
-    const model = withOutputCache(await loadModel(resolveZooPath(zoo, m.path), modelOptions), m.id);
-    try {
-      for (const [k, r] of results.entries()) {
-        if (!r) continue;
-        const start = performance.now();
-        const { defence } = plans[k]!.settings;
-        // The defended suspect wraps the cached model: output defences re-use its answers.
-        const c = await r.fingerprint.check(defence ? applyDefence(model, defence) : model, options.onProgress);
-        if ('skipped' in c) {
-          options.onWarning?.(`${m.id} left out of ${r.fingerprint.method}: ${c.skipped}`);
-          continue;
-        }
-        r.scores.push({ id: m.id, role: m.role, group: m.group, values: c.values, queries: c.queries, seconds: (performance.now() - start) / 1000, ...utilityOf(m.id) });
-        if (c.matrix && options.keep?.has(m.id)) r.matrices.set(m.id, c.matrix);
-        if (c.outputs && r.fingerprint.cluster) r.outputs.set(m.id, c.outputs);
+}
+
+/**
+ * Load zoo model `m` once and check it against every plan's fingerprint (through the plan's
+ * defence, if any): one entry per plan, undefined where there is no fingerprint or the method
+ * cannot score this model (said as a warning).
+ */
+export async function checkZooModel(zoo: string, m: ZooModel & { role: 'stolen' | 'independent' }, utility: ReadonlyMap<string, Utility>, fingerprints: readonly (BenchFingerprint | undefined)[],
+  plans: readonly FingerprintPlan[], options: ScoreOptions = {}): Promise<(ModelCheck | undefined)[]> {
+  const { value, broken } = utility.get(m.id)!;
+  const model = withOutputCache(await loadModel(resolveZooPath(zoo, m.path), options.onWarning ? { onWarning: options.onWarning } : {}), m.id);
+  try {
+    const checks: (ModelCheck | undefined)[] = [];
+    for (const [k, fingerprint] of fingerprints.entries()) {
+      checks.push(undefined);
+      if (!fingerprint) continue;
+      const start = performance.now();
+      const { defence } = plans[k]!.settings;
+      // The defended suspect wraps the cached model: output defences re-use its answers.
+      const c = await fingerprint.check(defence ? applyDefence(model, defence) : model, options.onProgress);
+      if ('skipped' in c) {
+        options.onWarning?.(`${m.id} left out of ${fingerprint.method}: ${c.skipped}`);
+        continue;
       }
-    } finally {
-      await model.dispose();
+      checks[k] = {
+        score: { id: m.id, role: m.role, group: m.group, values: c.values, queries: c.queries, seconds: (performance.now() - start) / 1000, ...(value !== undefined ? { utility: value } : {}), ...(broken ? { broken } : {}) },
+        ...(c.matrix && options.keep?.has(m.id) ? { matrix: c.matrix } : {}),
+        ...(c.outputs && fingerprint.cluster ? { outputs: c.outputs } : {}),
+      };
     }
+    return checks;
+  } finally {
+    await model.dispose();
   }
-  return results;
+}
+
+/** Each fingerprint's scores from the checks of every model (checks[model][plan], models in manifest order). */
+export function gatherScores(fingerprints: readonly (BenchFingerprint | undefined)[], checks: readonly (readonly (ModelCheck | undefined)[])[]): (FingerprintScores | undefined)[] {
+  return fingerprints.map((fingerprint, k) => {
+    if (!fingerprint) return undefined;
+    const made = checks.map((perPlan) => perPlan[k]).filter((x): x is ModelCheck => x !== undefined);
+    return {
+      fingerprint,
+      scores: made.map((c) => c.score),
+      matrices: new Map(made.flatMap((c) => (c.matrix ? [[c.score.id, c.matrix] as const] : []))),
+      outputs: new Map(made.flatMap((c) => (c.outputs ? [[c.score.id, c.outputs] as const] : []))),
+    };
+  });
 }
 
 /** Each plan's fingerprint, made once per distinct key; undefined where the method was skipped. */
 async function makeFingerprints(zoo: string, manifest: ZooManifest, plans: readonly FingerprintPlan[], options: ScoreOptions): Promise<(BenchFingerprint | undefined)[]> {
-  const victim = await loadModel(resolveZooPath(zoo, zooVictim(manifest).path), options.onWarning ? { onWarning: options.onWarning } : {});
+  return withVictimPool(zoo, manifest, options.onWarning, async (victim, pool, dataPath) => {
+    const made = new Map<string, BenchFingerprint | undefined>();
+    const fingerprints: (BenchFingerprint | undefined)[] = [];
+    for (const { method, settings } of plans) {
+      requireSamples(settings, pool, dataPath);
+      const key = fingerprintKey(method, settings);
+      if (!made.has(key)) made.set(key, await fingerprintOrSkip(() => makeBenchFingerprint(victim, pool, method, settings, options.onProgress), method, options.onWarning));
+      fingerprints.push(made.get(key));
+    }
+    return fingerprints;
+  });
+}
+
+
+/** Run `use` with the zoo's victim and its images (at the victim's input size) that fingerprints are made from. */
+export async function withVictimPool<T>(zoo: string, manifest: ZooManifest, onWarning: ((message: string) => void) | undefined,
+  use: (victim: Model, pool: ImageSet, dataPath: string) => Promise<T>): Promise<T> {
+  const victim = await loadModel(resolveZooPath(zoo, zooVictim(manifest).path), onWarning ? { onWarning } : {});
   try {
     const { data } = manifest;
     const dataPath = resolveZooPath(zoo, data.path);
@@ -102,19 +161,16 @@ async function makeFingerprints(zoo: string, manifest: ZooManifest, plans: reado
       ...(data.faceCrop ? { faceCrop: true } : {}),
       ...(data.indices ? { indices: data.indices } : {}),
     });
-    const made = new Map<string, BenchFingerprint | undefined>();
-    const fingerprints: (BenchFingerprint | undefined)[] = [];
-    for (const { method, settings } of plans) {
-      if (settings.samples > pool.count) {
-        throw new LineageError(`the zoo's data ${dataPath} holds ${pool.count} images; ${settings.samples} samples were asked for`, `use --samples ${pool.count} or fewer`);
-      }
-      const key = fingerprintKey(method, settings);
-      if (!made.has(key)) made.set(key, await fingerprintOrSkip(() => makeBenchFingerprint(victim, pool, method, settings, options.onProgress), method, options.onWarning));
-      fingerprints.push(made.get(key));
-    }
-    return fingerprints;
+    return await use(victim, pool, dataPath);
   } finally {
     await victim.dispose();
+  }
+}
+
+/** A fingerprint of more samples than the zoo's data holds is refused, naming both. */
+export function requireSamples(settings: BenchSettings, pool: ImageSet, dataPath: string): void {
+  if (settings.samples > pool.count) {
+    throw new LineageError(`the zoo's data ${dataPath} holds ${pool.count} images; ${settings.samples} samples were asked for`, `use --samples ${pool.count} or fewer`);
   }
 }
 
@@ -122,7 +178,7 @@ async function makeFingerprints(zoo: string, manifest: ZooManifest, plans: reado
  * One method's fingerprint, or undefined with the reason as a warning when the zoo cannot give it
  * (see makeBenchFingerprint): the other methods of the run go on.
  */
-async function fingerprintOrSkip(make: () => Promise<BenchFingerprint>, method: string, onWarning?: (message: string) => void): Promise<BenchFingerprint | undefined> {
+export async function fingerprintOrSkip(make: () => Promise<BenchFingerprint>, method: string, onWarning?: (message: string) => void): Promise<BenchFingerprint | undefined> {
   try {
     return await make();
   } catch (e) {

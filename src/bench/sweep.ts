@@ -8,6 +8,7 @@ import { LINEAGE_VERSION } from '../version.js';
 import { readZooManifest } from '../zoo/manifest.js';
 import { zooSummary } from './bench.js';
 import { evaluate } from './evaluate.js';
+import type { ZooScorer } from './score.js';
 import { DEFAULT_BENCH_SETTINGS } from './settings.js';
 import type { BenchResult, BenchSettings, MethodResult } from './types.js';
 import type { MethodName } from '../fingerprints/types.js';
@@ -95,6 +96,8 @@ export interface SweepResult {
 
 export interface SweepOptions extends Partial<BenchSettings> {
   readonly onProgress?: ProgressFn;
+  /** Who fingerprints and scores the zoo (default: this process; `bench --queue`: queue workers). */
+  readonly scorer?: ZooScorer;
 }
 
 /**
@@ -106,7 +109,7 @@ export interface SweepOptions extends Partial<BenchSettings> {
  */
 export async function runSweep(zoo: string, sweep: Sweep, options: SweepOptions = {}): Promise<SweepResult> {
   const start = performance.now();
-  const { onProgress, ...given } = options;
+  const { onProgress, scorer, ...given } = options;
   const base: BenchSettings = { ...DEFAULT_BENCH_SETTINGS, ...given };
   const manifest = await readZooManifest(zoo);
   const outputKind: OutputKind = manifest.task === 'face-embedding' ? 'embedding' : 'logits';
@@ -117,7 +120,7 @@ export async function runSweep(zoo: string, sweep: Sweep, options: SweepOptions 
   }));
   const settings = asked.map((s, k) => ({ ...s, methods: s.methods.filter((m) => !notApplicable[k]!.some((n) => n.method === m)) }));
   const warnings = new Set<string>();
-  const evaluated = await evaluate(zoo, manifest, settings, { onWarning: (w) => warnings.add(w), ...(onProgress ? { onProgress } : {}) });
+  const evaluated = await evaluate(zoo, manifest, settings, { onWarning: (w) => warnings.add(w), ...(onProgress ? { onProgress } : {}), ...(scorer ? { scorer } : {}) });
   return {
     lineageVersion: LINEAGE_VERSION,
     createdAt: new Date().toISOString(),

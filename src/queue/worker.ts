@@ -11,6 +11,7 @@ import { Worker, type Job } from 'bullmq';
 import { errorMessage } from '../errors.js';
 import { isRunning } from '../util/atomic-write.js';
 import { localJobRunner } from '../zoo/trained/pool.js';
+import { BENCH_QUEUE, processBenchJob, type QueuedBenchJob } from './bench-jobs.js';
 import { checkRedis, redisConnection } from './redis.js';
 import { processScanJob, SCAN_QUEUE, type QueuedScanJob } from './scan-jobs.js';
 import { processZooJob, ZOO_QUEUE, type QueuedZooJob } from './zoo-jobs.js';
@@ -59,16 +60,18 @@ export async function startWorker(options: WorkerOptions): Promise<RunningWorker
     return processZooJob(job.data, runner, path.join(own, 'jobs'), cache, (progress) => void job.updateProgress(progress as object));
   }, settings);
   const scan = new Worker<QueuedScanJob>(SCAN_QUEUE, async (job) => processScanJob(job.data, cache), settings);
-  for (const worker of [zoo, scan]) {
+  const bench = new Worker<QueuedBenchJob>(BENCH_QUEUE, async (job) => processBenchJob(job.data, cache), settings);
+  const workers = [zoo, scan, bench];
+  for (const worker of workers) {
     worker.on('completed', (job) => log(`${describe(job)}: done`));
     worker.on('failed', (job, e) => log(`${describe(job)}: failed: ${errorMessage(e)}`));
     worker.on('error', (e) => log(`queue error: ${errorMessage(e)}`));
   }
-  await Promise.all([zoo.waitUntilReady(), scan.waitUntilReady()]);
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
   log(`worker ${process.pid}: taking jobs from ${options.queue} (${processes} at once)`);
   return {
     async close(force = false) {
-      await Promise.all([zoo.close(force), scan.close(force)]);
+      await Promise.all(workers.map((w) => w.close(force)));
       await runner.close();
       await rm(own, { recursive: true, force: true });
     },

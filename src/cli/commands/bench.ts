@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { LineageError } from '../../errors.js';
 import { DEFAULT_BENCH_SETTINGS, parseMethods } from '../../bench/settings.js';
 import { DEFENCES } from '../../models/defences/parse.js';
 import { P_VALUE_CHECK_NOTE, pValueCheckTable } from '../../bench/p-values.js';
@@ -19,6 +21,8 @@ export function benchCommand(): Command {
     .addOption(new Option('--statistic <name>', 'SAC statistic of the threshold, F1 and p-values (AUCs are given for both; peer methods decide on their first statistic)').choices(STATISTICS).default(DEFAULT_BENCH_SETTINGS.statistic))
     .option('--sweep <param=values>', `vary one parameter: samples=25,50,100 | severity=1,2,3,4,5 | kernel=cosine,half-cosine,rbf | output=raw,label (all but samples are SAC parameters: peer methods keep one fingerprint across such a sweep) | defence=none,topk=1,round=2,jpeg=75+round=2 (every zoo model answers through each suspect-side defence, steps of one value joined by +; keys: ${Object.keys(DEFENCES).join(', ')}, see lineage serve --help)`)
     .option('--out <dir>', 'where results.json and report.html (or sweep.json) go', 'lineage-bench')
+    .option('--queue <redis-url>', 'make the fingerprints and check the zoo models as jobs on `lineage worker` processes through Redis, e.g. redis://127.0.0.1:6379 (the zoo folder must be readable by the workers at the same path); same results as a local run')
+    .option('--store <url>', 'with --queue: artefact store the fingerprints go through (a folder the workers share, or s3://bucket/prefix?endpoint=…); default <out>/store')
     .option('--json', 'print the summary as JSON')
     .option('--markdown', 'print the tables as Markdown')
     .action(async (zoo: string, flags) => {
@@ -30,11 +34,15 @@ export function benchCommand(): Command {
         statistic: flags.statistic as Statistic,
       };
       const bars = new ProgressBars();
+      if (flags.store && !flags.queue) throw new LineageError('--store needs --queue', 'add --queue redis://host:port, or drop --store');
       // Loaded here, not at the top: they pull in TF.js and ONNX Runtime, which `lineage --help` does not need.
+      const scorer = flags.queue
+        ? await (await import('../../queue/bench-jobs.js')).queueScorer({ queue: flags.queue, store: flags.store ?? join(flags.out, 'store') })
+        : undefined;
       if (flags.sweep) {
         const { parseSweep, runSweep, writeSweep } = await import('../../bench/sweep.js');
         const sweep = parseSweep(flags.sweep);
-        const result = await runSweep(zoo, sweep, { ...settings, onProgress: bars.report });
+        const result = await runSweep(zoo, sweep, { ...settings, onProgress: bars.report, ...(scorer ? { scorer } : {}) });
         bars.stop();
         const path = await writeSweep(flags.out, result);
         result.warnings.forEach((w) => console.error(`warning: ${w}`));
@@ -51,7 +59,7 @@ export function benchCommand(): Command {
         return;
       }
       const { runBench, writeBench } = await import('../../bench/bench.js');
-      const run = await runBench(zoo, { ...settings, onProgress: bars.report });
+      const run = await runBench(zoo, { ...settings, onProgress: bars.report, ...(scorer ? { scorer } : {}) });
       bars.stop();
       const paths = await writeBench(flags.out, run);
       const r = run.result;

@@ -3,7 +3,7 @@ import { intOption } from '../parse.js';
 
 export function workerCommand(): Command {
   return new Command('worker')
-    .description('take zoo and scan jobs from a Redis queue (lineage zoo/scan --queue) until stopped (Ctrl-C: finish the jobs in hand; twice: stop now)')
+    .description('take zoo, bench and scan jobs from a Redis queue (lineage zoo/bench/scan --queue) until stopped (Ctrl-C: finish the jobs in hand; twice: stop now)')
     .requiredOption('--queue <redis-url>', 'the queue, e.g. redis://127.0.0.1:6379')
     .option('--processes <n>', 'jobs at once, each in its own training process (one per core)', '1')
     .option('--lock-ms <ms>', 'how long a job stays locked without a sign of life: a worker that dies loses its job to another after this', '30000')
