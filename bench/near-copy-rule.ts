@@ -13,21 +13,12 @@
  *
  *   npx tsx bench/near-copy-rule.ts
  */
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ModelScore } from '../src/bench/types.js';
 import { NEAR_COPY_FRACTION, nearCopies } from '../src/fingerprints/decision.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
+import { RESULTS, storedBenchResults } from './stored-results.js';
 
-interface BenchModel {
-  readonly id: string;
-  readonly role: string;
-  readonly group: string;
-  readonly values: Readonly<Record<string, number>>;
-}
-interface BenchFile {
-  readonly zoo: { readonly name: string };
-  readonly methods: readonly { readonly method: string; readonly decisionStatistic: string; readonly models: readonly BenchModel[] }[];
-}
 
 interface Row {
   readonly zoo: string;
@@ -44,16 +35,11 @@ interface Row {
   readonly flaggedGroups: Readonly<Record<string, number>>;
 }
 
-const RESULTS = path.resolve(import.meta.dirname, '../results');
-
 async function main(): Promise<void> {
-  const dir = path.join(RESULTS, 'bench');
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.json') && !f.includes('-sweep-') && !f.endsWith('-zoo-manifest.json')).sort();
   const rows: Row[] = [];
-  for (const file of files) {
-    const bench = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as BenchFile;
+  for (const { bench } of await storedBenchResults()) {
     for (const m of bench.methods) {
-      const value = (x: BenchModel) => x.values[m.decisionStatistic]!;
+      const value = (x: ModelScore) => x.values[m.decisionStatistic]!;
       const independent = m.models.filter((x) => x.role === 'independent').map(value);
       const derived = m.models.filter((x) => x.role === 'stolen');
       const flagged = derived.filter((d) => nearCopies([...independent, value(d)]).includes(independent.length));

@@ -19,7 +19,6 @@
  *
  *   npx tsx bench/threshold-rule.ts
  */
-import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelScore } from '../src/bench/types.js';
 import { quantile } from '../src/stats/describe.js';
@@ -27,11 +26,7 @@ import { fitThreshold, parseThresholdRule } from '../src/stats/threshold.js';
 import { Random } from '../src/util/random.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { SHARED_ANCESTRY_GROUPS } from '../src/zoo/manifest.js';
-
-interface BenchFile {
-  readonly zoo: { readonly name: string };
-  readonly methods: readonly { readonly method: string; readonly decisionStatistic: string; readonly models: readonly ModelScore[] }[];
-}
+import { RESULTS, storedBenchResults } from './stored-results.js';
 
 /** A rule as a function of the independent distances; `fit` names the branch where the rule is Lineage's own. */
 interface Rule {
@@ -80,8 +75,6 @@ interface Row {
   readonly sharedAncestry?: Count;
 }
 
-const RESULTS = path.resolve(import.meta.dirname, '../results');
-
 /** How many of `judged` fall at or below the threshold fitted on `calibrationOf(each)` (skipped below 2 models). */
 function falsePositives(judged: readonly number[], calibrationOf: (i: number) => number[], rule: Rule): Count {
   let hits = 0;
@@ -119,11 +112,9 @@ function simulate(): { sigma: number; n: number; rates: number[] }[] {
 }
 
 async function main(): Promise<void> {
-  const dir = path.join(RESULTS, 'bench');
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.json') && !f.includes('-sweep-') && !f.endsWith('-zoo-manifest.json')).sort();
+  const stored = await storedBenchResults();
   const rows: Row[] = [];
-  for (const file of files) {
-    const bench = JSON.parse(await readFile(path.join(dir, file), 'utf8')) as BenchFile;
+  for (const { bench } of stored) {
     for (const m of bench.methods) {
       const value = (x: ModelScore) => x.values[m.decisionStatistic]!;
       const shared = (x: ModelScore) => SHARED_ANCESTRY_GROUPS.includes(x.group);
@@ -178,7 +169,7 @@ async function main(): Promise<void> {
       + `${count(r.otherGroups)} | ${count(r.stolen)} | ${count(r.sharedAncestry)} |`),
     '',
   ].join('\n');
-  await writeFileAtomic(path.join(RESULTS, 'threshold-rule.json'), JSON.stringify({ createdAt: new Date().toISOString(), files, rows, simulated }, null, 1));
+  await writeFileAtomic(path.join(RESULTS, 'threshold-rule.json'), JSON.stringify({ createdAt: new Date().toISOString(), files: stored.map((s) => s.file), rows, simulated }, null, 1));
   await writeFileAtomic(path.join(RESULTS, 'threshold-rule.md'), md);
   console.log(md);
 }
