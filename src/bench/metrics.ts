@@ -7,7 +7,7 @@ import { Random } from '../util/random.js';
 import { spreadOf } from '../zoo/summary.js';
 import { BROKEN_COPY } from '../zoo/utility.js';
 import { pValueChecks } from './p-values.js';
-import { shareThreshold } from '../fingerprints/base.js';
+import { fitShare } from '../fingerprints/base.js';
 import { SHARE } from './types.js';
 import type { BaseAwareMetrics, BinaryVerdict, CalledStolen, FalsePositives, GroupMetrics, JudgedModel, MethodMetrics, ModelScore, NegativeComparison } from './types.js';
 
@@ -72,12 +72,12 @@ export function methodMetrics(models: readonly ModelScore[], statistics: readonl
 
 /**
  * The base-aware decision (fingerprints/base.ts) beside the plain one: the share threshold fitted on
- * the same calibration half (the default rule, capped at 1/2); a model the plain rule calls stolen
+ * the same calibration half (its own rule, fitShare); a model the plain rule calls stolen
  * stays stolen only with its share at or below it. Rates per independent group and per stolen row.
  */
 function baseAware(models: readonly JudgedModel[], calibration: readonly ModelScore[]): { metrics: BaseAwareMetrics; models: JudgedModel[] } {
-  const fit = fitThreshold(calibration.map((m) => m.values[SHARE]!));
-  const threshold = shareThreshold(fit);
+  const share = fitShare(calibration.map((m) => m.values[SHARE]!));
+  const { threshold } = share;
   const judged = models.map((m) => (m.verdict === undefined ? m
     : { ...m, baseAwareVerdict: m.verdict === 'stolen' && m.values[SHARE]! <= threshold ? 'stolen' as const : 'independent' as const }));
   const rates = (of: readonly JudgedModel[], groupOf: (m: JudgedModel) => string): CalledStolen[] => distinct(of.map(groupOf)).map((group) => {
@@ -88,8 +88,7 @@ function baseAware(models: readonly JudgedModel[], calibration: readonly ModelSc
   const held = judged.filter((m) => m.verdict !== undefined);
   return {
     metrics: {
-      threshold,
-      fit,
+      share,
       falsePositives: rates(held.filter((m) => m.role === 'independent'), (m) => m.group),
       truePositives: rates(held.filter((m) => m.role === 'stolen'), rowOf),
     },

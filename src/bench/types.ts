@@ -1,4 +1,4 @@
-import type { FingerprintQuality, MethodName, OutputMode, Statistic } from '../fingerprints/types.js';
+import type { FingerprintQuality, MethodName, OutputMode, ShareCalibration, Statistic } from '../fingerprints/types.js';
 import type { Interval } from '../stats/bootstrap.js';
 import type { Kernel } from '../stats/correlation.js';
 import type { F1, ThresholdFit } from '../stats/threshold.js';
@@ -70,9 +70,8 @@ export interface CalledStolen {
 
 /** The base-aware decision on a zoo with a public base, beside the plain one (same calibration half). */
 export interface BaseAwareMetrics {
-  /** The share threshold: min(1/2, the threshold rule on the calibration half's shares). */
-  readonly threshold: number;
-  readonly fit: ThresholdFit;
+  /** The share threshold fitted on the calibration half's shares (fingerprints/base.ts fitShare). */
+  readonly share: ShareCalibration;
   /** Per group of held-out independent models (e.g. 'sibling'): the false-positive rate without and with the base. */
   readonly falsePositives: readonly CalledStolen[];
   /** Per stolen row: the true-positive rate without and with the base (what the base-aware rule costs). */

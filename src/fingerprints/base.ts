@@ -6,20 +6,25 @@
  * bundle therefore keeps P's matrix, and a suspect is called stolen only when it is also closer to
  * the victim than to P: share = d(S,V) / (d(S,V) + d(S,P)) (stats/share.ts) at or below a threshold.
  *
- * The share threshold is fitted on the calibration models' shares with the calibration's own rule
- * and capped at 1/2. Unrelated models sit near 1/2 (far from V and P alike), so their spread is the
- * noise of a model that is no closer to V than to P: the fit lands just below 1/2 by that noise,
- * and the cap keeps a suspect closer to P than to V from ever being called stolen, whatever the
- * calibration models are. It does not collapse with few or tightly packed models: they can only
- * move it below 1/2, never above.
+ * The share threshold has its own rule: half the smallest share of the independent calibration
+ * models, i.e. halfway between the victim (share 0) and the independent model nearest to it on this
+ * scale. Unrelated models all sit near 1/2 (far from V and P alike), so this is about 1/4: a suspect
+ * must be about three times closer to the victim than to the base. Why not a spread rule (mean − k·sd,
+ * or 1/2 − k·RMS): the unrelated models' shares are packed within ±0.01–0.03 of 1/2, so such a rule
+ * collapses onto ≈ 1/2 and only separates models that are equally far from V and P. Siblings are not:
+ * fine-tuned with the same kind of recipe on the same kind of data, they share part of the owner's
+ * move away from P (measured on faces-real-ft: a sibling at share 0.39, unrelated models at
+ * 0.475–0.484, a fine-tune-all theft at 0.18), and a threshold near 1/2 calls them stolen. Halfway to
+ * the victim is the rule the plain default falls back on for the same reason (stats/threshold.ts);
+ * it needs 2 models, never exceeds 1/2 (a suspect closer to P than to V is never called stolen), and
+ * does not collapse however tightly the unrelated models pack. Chosen after seeing that one sibling
+ * (BENCHMARKS.md says so); a copy whose thief moved it a third of the way towards P is missed.
  */
 import { createHash } from 'node:crypto';
 import { LineageError } from '../errors.js';
 import type { Model } from '../models/types.js';
 import { matrixDistance, matrixPearsonDistance } from '../stats/correlation.js';
 import { share } from '../stats/share.js';
-import type { ThresholdFit, ThresholdRule } from '../stats/threshold.js';
-import { checkCalibration, fitCalibration } from './decision.js';
 import { degenerateOutputs } from './quality.js';
 import { predictAll } from './query.js';
 import { sacMatrix } from './representation.js';
@@ -29,8 +34,14 @@ import type { BaseInfo, BaseMatrices, Calibration, Fingerprint, PlainScores, Pro
 /** The share at which a suspect is as close to the base as to the victim: the threshold never exceeds it. */
 export const SHARE_CEILING = 0.5;
 
-/** The share threshold a fit on independent models' shares gives: never above 1/2 (see the header). */
-export const shareThreshold = (fit: ThresholdFit): number => Math.min(SHARE_CEILING, fit.threshold);
+export const SHARE_RULE = 'half the smallest share of the independent models';
+
+/** The share threshold of independent models' shares (see the header), with the smallest share it came from. */
+export function fitShare(shares: readonly number[]): ShareCalibration {
+  if (shares.length < 2) throw new LineageError(`the share threshold needs at least 2 independent models, got ${shares.length}`, 'calibrate with more independent models (5 or more)');
+  const min = Math.min(...shares);
+  return { rule: SHARE_RULE, n: shares.length, min, threshold: min / 2 };
+}
 
 /** Both statistics of matrix `b` against reference matrix `a` (n×n). */
 export const plainScores = (a: Float64Array, b: Float64Array, n: number): PlainScores =>
@@ -67,13 +78,10 @@ const sharesOf = (statistic: Statistic) => (m: Scores & { readonly source: strin
   return value;
 };
 
-/** Fit the share threshold on the independent models' shares (see the header): the calibration's rule, capped at 1/2. */
-export function shareCalibrationFrom(models: readonly (Scores & { readonly source: string })[], statistic: Statistic, rule?: ThresholdRule): ShareCalibration {
-  const { fit, nearCopies } = fitCalibration(models, shareName(statistic), sharesOf(statistic), rule);
-  return { fit, threshold: shareThreshold(fit), ...(nearCopies ? { nearCopies } : {}) };
+/** The share threshold of the calibration models (see the header). */
+export function shareCalibrationFrom(models: readonly (Scores & { readonly source: string })[], statistic: Statistic): ShareCalibration {
+  return fitShare(models.map(sharesOf(statistic)));
 }
-
-const shareName = (statistic: Statistic) => `share (${statistic})`;
 
 /**
  * Refuse a bundle whose base-aware rule does not follow from it: a base without a share threshold
@@ -84,9 +92,16 @@ export function checkShareCalibration(fp: Fingerprint, cal: Calibration): void {
     'do not use this bundle as evidence: it was edited or damaged; re-run `lineage calibrate` on the original fingerprint');
   if (!fp.base !== !cal.share) throw inconsistent(fp.base ? 'the fingerprint has a base but its calibration no share threshold' : 'it has a share threshold but the fingerprint no base');
   if (!cal.share) return;
-  const { fit, threshold, nearCopies } = cal.share;
-  checkCalibration({ createdAt: cal.createdAt, statistic: shareName(cal.statistic), fit, models: cal.models, ...(nearCopies ? { nearCopies } : {}) }, sharesOf(cal.statistic));
-  if (threshold !== shareThreshold(fit)) throw inconsistent(`the share threshold ${threshold} is not min(1/2, ${fit.threshold})`);
+  let refit: ShareCalibration;
+  try {
+    refit = fitShare(cal.models.map(sharesOf(cal.statistic)));
+  } catch (e) {
+    throw inconsistent(`its scores give no share threshold (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const differs = (['rule', 'n', 'min', 'threshold'] as const).filter((k) => refit[k] !== cal.share![k]);
+  if (differs.length > 0) {
+    throw inconsistent(`the share threshold ${cal.share.threshold} (${cal.share.rule}) does not follow from its calibration scores, which give ${refit.threshold} (${differs.join(', ')} differ)`);
+  }
 }
 
 /**
@@ -101,7 +116,8 @@ export function judgeShare(plain: 'stolen' | 'independent', value: number, cal: 
     return { verdict: 'independent', reason: `closer to the public base than to the victim (share ${s} ≥ 0.5): consistent with an independent descendant of the public base` };
   }
   if (value > cal.threshold) {
-    return { verdict: 'inconclusive', reason: `close to the victim, but not closer to it than to the public base beyond what independent models vary (share ${s} > threshold ${cal.threshold.toPrecision(3)})` };
+    return { verdict: 'inconclusive', reason: `close to the victim, but not closer to it than to the public base beyond what independent models vary (share ${s} > threshold ${cal.threshold.toPrecision(3)}, `
+      + `${SHARE_RULE})` };
   }
   return { verdict: 'stolen' };
 }

@@ -68,10 +68,8 @@ export async function calibrate(fp: AnyFingerprint, independent: readonly (Model
   });
   const calibration = withoutNearCopies(calibrationFrom(models, options), options);
   if (!fp.base) return { ...fp, calibration };
-  // With a base: the share threshold on the same models, statistic and rule (base.ts).
-  const share = shareCalibrationFrom(models, calibration.statistic, options.rule);
-  withoutNearCopies({ statistic: `share (${calibration.statistic})`, ...share }, options);
-  return { ...fp, calibration: { ...calibration, share } };
+  // With a base: the share threshold on the same models and statistic (base.ts).
+  return { ...fp, calibration: { ...calibration, share: shareCalibrationFrom(models, calibration.statistic) } };
 }
 
 /** Refuse a calibration model whose outputs carry no evidence: the check that refuses a degenerate victim. */

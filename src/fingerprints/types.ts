@@ -149,14 +149,15 @@ export interface CalibrationOf<S extends string, M> {
   readonly nearCopies?: readonly string[];
 }
 
-/**
- * The base-aware threshold (base.ts): fitted on the independent models' shares with the
- * calibration's rule, and capped at 1/2 (a suspect as close to the base as to the victim).
- */
+/** The base-aware threshold (base.ts): half the smallest share of the independent models. */
 export interface ShareCalibration {
-  readonly fit: ThresholdFit;
+  /** The rule in words (base.ts SHARE_RULE). */
+  readonly rule: string;
+  /** Independent models it was fitted on. */
+  readonly n: number;
+  /** The smallest share among them. */
+  readonly min: number;
   readonly threshold: number;
-  readonly nearCopies?: readonly string[];
 }
 
 /** A SAC calibration: both statistics of every independent model, the threshold on one of them; with a base, also the share threshold. */

@@ -56,7 +56,7 @@ export function calibrateCommand(): Command {
     console.log(`\nthreshold on ${cal.statistic}: ${num(cal.fit.threshold)} (${cal.fit.rule}; n = ${cal.fit.n}, mean ${num(cal.fit.mean)}, sd ${num(cal.fit.sd)}) stored in ${out}`);
     if ('share' in cal && cal.share) {
       const s = cal.share;
-      console.log(`share threshold (base-aware): ${num(s.threshold)} = min(0.5, ${num(s.fit.threshold)}: ${s.fit.rule} of the shares; mean ${num(s.fit.mean)}, sd ${num(s.fit.sd)})`);
+      console.log(`share threshold (base-aware): ${num(s.threshold)} = ${s.rule} (n = ${s.n}, smallest ${num(s.min)})`);
     }
   });
 }
