@@ -106,7 +106,7 @@ function pValueFootnote(fp: AnyFingerprint): string {
     `p (t-test): null: ${P_VALUE_NULLS.t}; measured to fall below 0.05 for related-but-independent models (README "How strong is a verdict").`,
     '95 % CI: bootstrap over the fingerprint samples (1000 resamples, seed 1): how far the statistic moves with other samples, not how likely the verdict is right.',
     ...(fp.kind === 'sac' && fp.base ? [`share = d(S,V) / (d(S,V) + d(S,P)) with P the public base ${fp.base && fp.manifest.base?.source}: below 0.5 the suspect is closer to the victim than to the base; `
-      + 'stolen needs both the statistic and the share at or below their thresholds (the share threshold: the independent models\' shares, capped at 0.5).'] : []),
+      + 'stolen needs both the statistic and the share at or below their thresholds (the share threshold: half the smallest share of the independent models).'] : []),
     ...(k !== undefined && k < 19 ? [`warning: K = ${k} calibration models: p (rank) cannot go below 1/(K+1) = ${num(1 / (k + 1))}; p < 0.05 needs 19 or more independent models`] : []),
   ].join('\n');
 }
