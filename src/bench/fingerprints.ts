@@ -1,5 +1,6 @@
 import type { ImageSet } from '../data/types.js';
 import { selectImages } from '../data/types.js';
+import { shareOf } from '../fingerprints/base.js';
 import { compareWithFingerprint } from '../fingerprints/compare.js';
 import { clusterSuspects } from '../fingerprints/deepcore/cluster.js';
 import { DEFAULT_PARAMS, fingerprint } from '../fingerprints/fingerprint.js';
@@ -9,6 +10,7 @@ import type { PeerFingerprint, PeerMethodName } from '../fingerprints/peers/type
 import { isPeerMethod, scoreOf, STATISTICS } from '../fingerprints/types.js';
 import type { AnyFingerprint, Fingerprint, FingerprintQuality, MethodName, PeerFingerprintBundle, ProgressFn, SacMethodName, SacParams, Statistic } from '../fingerprints/types.js';
 import type { Model, Outputs } from '../models/types.js';
+import { SHARE } from './types.js';
 import type { BenchSettings } from './types.js';
 
 /** One suspect scored against a fingerprint. */
@@ -53,8 +55,8 @@ export interface BenchFingerprint {
  * A LineageError when this zoo cannot give it (an embedding victim for a peer method, a white-box
  * method without gradients, too few misclassified images for SAC-w): the bench skips the method.
  */
-export async function makeBenchFingerprint(victim: Model, pool: ImageSet, method: MethodName, s: BenchSettings, onProgress?: ProgressFn): Promise<BenchFingerprint> {
-  return isPeerMethod(method) ? peerBenchFingerprint(victim, pool, method, s) : sacBenchFingerprint(victim, pool, method, s, onProgress);
+export async function makeBenchFingerprint(victim: Model, pool: ImageSet, method: MethodName, s: BenchSettings, onProgress?: ProgressFn, base?: Model): Promise<BenchFingerprint> {
+  return isPeerMethod(method) ? peerBenchFingerprint(victim, pool, method, s) : sacBenchFingerprint(victim, pool, method, s, onProgress, base);
 }
 
 /** Fingerprints that would be identical share one key (a kernel sweep does not change a peer fingerprint). */
@@ -72,9 +74,10 @@ export interface BenchFingerprintCost {
   readonly victimQueries: number;
 }
 
-async function sacBenchFingerprint(victim: Model, pool: ImageSet, method: SacMethodName, s: BenchSettings, onProgress?: ProgressFn): Promise<BenchFingerprint> {
+/** A SAC fingerprint; with the zoo's public base (ZooManifest.base) its view adds the base-aware 'share' statistic. */
+async function sacBenchFingerprint(victim: Model, pool: ImageSet, method: SacMethodName, s: BenchSettings, onProgress?: ProgressFn, base?: Model): Promise<BenchFingerprint> {
   const params = sacParams(s, method);
-  const { result: fp, seconds, queries } = await measured(victim, () => fingerprint(victim, { data: pool, ...params, ...(onProgress ? { onProgress } : {}) }));
+  const { result: fp, seconds, queries } = await measured(victim, () => fingerprint(victim, { data: pool, ...params, ...(onProgress ? { onProgress } : {}), ...(base ? { base } : {}) }));
   return benchFingerprintOf(fp, { seconds, victimQueries: queries }, s);
 }
 
@@ -100,7 +103,7 @@ export function benchFingerprintOf(fp: AnyFingerprint, cost: BenchFingerprintCos
 function sacView(fp: Fingerprint, cost: BenchFingerprintCost, statistic: Statistic): BenchFingerprint {
   return {
     method: fp.manifest.params.method,
-    statistics: STATISTICS,
+    statistics: fp.base ? [...STATISTICS, SHARE] : STATISTICS,
     decisionStatistic: statistic,
     params: { ...fp.manifest.params },
     ...cost,
@@ -109,7 +112,8 @@ function sacView(fp: Fingerprint, cost: BenchFingerprintCost, statistic: Statist
     bundle: fp,
     async check(suspect, progress) {
       const c = await compareWithFingerprint(fp, suspect, progress);
-      return { values: Object.fromEntries(STATISTICS.map((st) => [st, scoreOf(c, st)])), queries: c.queries, matrix: c.matrix };
+      const share = shareOf(c, statistic);
+      return { values: { ...Object.fromEntries(STATISTICS.map((st) => [st, scoreOf(c, st)])), ...(share !== undefined ? { [SHARE]: share } : {}) }, queries: c.queries, matrix: c.matrix };
     },
   };
 }

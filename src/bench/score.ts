@@ -2,6 +2,7 @@ import { loadImages } from '../data/load.js';
 import type { ImageSet } from '../data/types.js';
 import { isLineageError, LineageError } from '../errors.js';
 import type { MethodName, ProgressFn } from '../fingerprints/types.js';
+import { withModel } from '../fingerprints/calibrate.js';
 import { applyDefence } from '../models/defences/apply.js';
 import { loadModel } from '../models/load.js';
 import type { Model, Outputs } from '../models/types.js';
@@ -134,19 +135,23 @@ export function gatherScores(fingerprints: readonly (BenchFingerprint | undefine
 
 /** Each plan's fingerprint, made once per distinct key; undefined where the method was skipped. */
 async function makeFingerprints(zoo: string, manifest: ZooManifest, plans: readonly FingerprintPlan[], options: ScoreOptions): Promise<(BenchFingerprint | undefined)[]> {
-  return withVictimPool(zoo, manifest, options.onWarning, async (victim, pool, dataPath) => {
+  return withVictimPool(zoo, manifest, options.onWarning, async (victim, pool, dataPath) => withZooBase(zoo, manifest, options.onWarning, async (base) => {
     const made = new Map<string, BenchFingerprint | undefined>();
     const fingerprints: (BenchFingerprint | undefined)[] = [];
     for (const { method, settings } of plans) {
       requireSamples(settings, pool, dataPath);
       const key = fingerprintKey(method, settings);
-      if (!made.has(key)) made.set(key, await fingerprintOrSkip(() => makeBenchFingerprint(victim, pool, method, settings, options.onProgress), method, options.onWarning));
+      if (!made.has(key)) made.set(key, await fingerprintOrSkip(() => makeBenchFingerprint(victim, pool, method, settings, options.onProgress, base), method, options.onWarning));
       fingerprints.push(made.get(key));
     }
     return fingerprints;
-  });
+  }));
 }
 
+/** Run `use` with the zoo's public base (ZooManifest.base) loaded, or with undefined when the zoo names none. */
+export function withZooBase<T>(zoo: string, manifest: ZooManifest, onWarning: ((message: string) => void) | undefined, use: (base?: Model) => Promise<T>): Promise<T> {
+  return manifest.base ? withModel(resolveZooPath(zoo, manifest.base.path), onWarning ? { onWarning } : undefined, use) : use();
+}
 
 /** Run `use` with the zoo's victim and its images (at the victim's input size) that fingerprints are made from. */
 export async function withVictimPool<T>(zoo: string, manifest: ZooManifest, onWarning: ((message: string) => void) | undefined,
