@@ -33,7 +33,9 @@ before(async () => {
   const ready = Promise.all(logs.map((log) => startWorker(log)));
   zoo = path.join(root, 'zoo');
   // Two copies of the victim, and two independent models (a threshold needs two).
-  await buildZoo(zoo, zooPreset('cifar10-tiny'), { only: ['noise-10pct', 'prune-50pct', 'irrelevant-1', 'homologous-1'] });
+  const manifest = await buildZoo(zoo, zooPreset('cifar10-tiny'), { only: ['noise-10pct', 'prune-50pct', 'irrelevant-1', 'homologous-1'] });
+  // A public base makes SAC base-aware: its matrix must travel in the stored bundle too.
+  await writeFile(path.join(zoo, 'manifest.json'), JSON.stringify({ ...manifest, base: { id: 'homologous-1', path: 'homologous-1' } }));
   await ready;
 });
 
@@ -80,6 +82,7 @@ test('bench --queue: two workers give the local bench\'s results and report matr
   const queued = await runBench(zoo, { ...SETTINGS, scorer: await queueScorer({ queue: redis!.url, store: path.join(root, 'store') }) });
   assert.deepEqual(comparable(queued.result), comparable(local.result));
   assert.deepEqual(queued.result.methods.map((m) => m.method), ['sac-jc', 'akh']);
+  assert.ok(queued.result.methods[0]!.baseAware, 'SAC-JC decided with the zoo\'s base too');
   assert.equal(queued.result.methods[0]!.models.length, 4);
   assert.deepEqual(queued.matrices, local.matrices, 'the heatmaps\' matrices came back exactly');
   assert.equal(queued.matrices[0]!.length, 3, 'victim, one stolen and one independent matrix');

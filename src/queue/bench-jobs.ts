@@ -19,7 +19,7 @@ import { Queue, QueueEvents, type Job } from 'bullmq';
 import { errorMessage, isLineageError, LineageError } from '../errors.js';
 import { benchFingerprintOf, fingerprintKey, makeBenchFingerprint, type BenchFingerprint, type BenchFingerprintCost } from '../bench/fingerprints.js';
 import {
-  checkZooModel, fingerprintOrSkip, gatherScores, requireSamples, requireSomeFingerprint, suspectsOf, withVictimPool,
+  checkZooModel, fingerprintOrSkip, gatherScores, requireSamples, requireSomeFingerprint, suspectsOf, withVictimPool, withZooBase,
   type FingerprintPlan, type FingerprintScores, type ModelCheck, type ScoreOptions, type ZooScorer,
 } from '../bench/score.js';
 import type { BenchSettings } from '../bench/types.js';
@@ -190,9 +190,10 @@ async function makeFingerprint(job: FingerprintJob): Promise<FingerprintOutcome>
   if (await store.isComplete(job.key, COST_FILE)) return { warnings };
   const warn = (w: string) => void warnings.push(w);
   try {
-    return await withVictimPool(job.zoo, await readZooManifest(job.zoo), warn, async (victim, pool, dataPath) => {
+    const manifest = await readZooManifest(job.zoo);
+    return await withVictimPool(job.zoo, manifest, warn, (victim, pool, dataPath) => withZooBase(job.zoo, manifest, warn, async (base) => {
       requireSamples(job.settings, pool, dataPath);
-      const fp = await fingerprintOrSkip(() => makeBenchFingerprint(victim, pool, job.method, job.settings), job.method, warn);
+      const fp = await fingerprintOrSkip(() => makeBenchFingerprint(victim, pool, job.method, job.settings, undefined, base), job.method, warn);
       if (!fp) return { warnings, skipped: true };
       const dir = await mkdtemp(path.join(os.tmpdir(), 'lineage-bench-fingerprint-'));
       try {
@@ -203,7 +204,7 @@ async function makeFingerprint(job: FingerprintJob): Promise<FingerprintOutcome>
         await rm(dir, { recursive: true, force: true });
       }
       return { warnings };
-    });
+    }));
   } catch (e) {
     if (!isLineageError(e)) throw e;
     return { warnings, refused: { message: e.message, ...(e.hint ? { hint: e.hint } : {}) } };
