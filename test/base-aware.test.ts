@@ -207,10 +207,11 @@ test('bench: sibling FPR and stolen TPR without and with the base-aware rule, on
   // The calibration half's shares 0.49, 0.5, 0.51 → 0.245.
   assert.deepEqual(base.share, { rule: SHARE_RULE, n: 3, min: 0.49, threshold: 0.245 });
   const rate = (rows: readonly CalledStolen[], group: string) => rows.find((r) => r.group === group);
-  assert.deepEqual(rate(base.falsePositives, 'sibling'), { group: 'sibling', judged: 3, plain: 1, baseAware: 0 });
-  assert.deepEqual(rate(base.falsePositives, 'irrelevant'), { group: 'irrelevant', judged: 1, plain: 0, baseAware: 0 });
-  assert.deepEqual(rate(base.truePositives, 'noise'), { group: 'noise', judged: 3, plain: 1, baseAware: 2 / 3 });
-  assert.equal(metrics.models.find((m) => m.id === 'copy-3')!.baseAwareVerdict, 'independent');
+  assert.deepEqual(rate(base.falsePositives, 'sibling'), { group: 'sibling', judged: 3, plain: 1, baseAware: 0, inconclusive: 0 });
+  assert.deepEqual(rate(base.falsePositives, 'irrelevant'), { group: 'irrelevant', judged: 1, plain: 0, baseAware: 0, inconclusive: 0 });
+  assert.deepEqual(rate(base.truePositives, 'noise'), { group: 'noise', judged: 3, plain: 1, baseAware: 2 / 3, inconclusive: 1 / 3 });
+  assert.equal(metrics.models.find((m) => m.id === 'copy-3')!.baseAwareVerdict, 'inconclusive');
+  assert.equal(metrics.models.find((m) => m.id === 'sib-1')!.baseAwareVerdict, 'independent');
   assert.equal(metrics.models.find((m) => m.id === 'irr-1')!.baseAwareVerdict, undefined, 'the calibration half is not judged');
   // AUC vs siblings on the share: every copy below every sibling.
   assert.equal(metrics.groups.find((g) => g.group === 'noise')!.against.find((a) => a.group === 'sibling')!.auc[SHARE], 1);

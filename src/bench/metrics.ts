@@ -7,9 +7,10 @@ import { Random } from '../util/random.js';
 import { spreadOf } from '../zoo/summary.js';
 import { BROKEN_COPY } from '../zoo/utility.js';
 import { pValueChecks } from './p-values.js';
-import { fitShare } from '../fingerprints/base.js';
+import { fitShare, judgeShare } from '../fingerprints/base.js';
+import type { Verdict } from '../fingerprints/types.js';
 import { SHARE } from './types.js';
-import type { BaseAwareMetrics, BinaryVerdict, CalledStolen, FalsePositives, GroupMetrics, JudgedModel, MethodMetrics, ModelScore, NegativeComparison } from './types.js';
+import type { BaseAwareMetrics, CalledStolen, FalsePositives, GroupMetrics, JudgedModel, MethodMetrics, ModelScore, NegativeComparison } from './types.js';
 
 /** The group name of the row that pools every stolen model worth stealing (broken copies are left out of it). */
 export const ALL_GROUPS = 'all';
@@ -72,18 +73,17 @@ export function methodMetrics(models: readonly ModelScore[], statistics: readonl
 
 /**
  * The base-aware decision (fingerprints/base.ts) beside the plain one: the share threshold fitted on
- * the same calibration half (its own rule, fitShare); a model the plain rule calls stolen
- * stays stolen only with its share at or below it. Rates per independent group and per stolen row.
+ * the same calibration half (its own rule, fitShare); a model the plain rule calls stolen stays
+ * stolen only with its share at or below it, as in verify (judgeShare: between the threshold and 1/2
+ * it is inconclusive). Rates per independent group and per stolen row.
  */
 function baseAware(models: readonly JudgedModel[], calibration: readonly ModelScore[]): { metrics: BaseAwareMetrics; models: JudgedModel[] } {
   const share = fitShare(calibration.map((m) => m.values[SHARE]!));
-  const { threshold } = share;
-  const judged = models.map((m) => (m.verdict === undefined ? m
-    : { ...m, baseAwareVerdict: m.verdict === 'stolen' && m.values[SHARE]! <= threshold ? 'stolen' as const : 'independent' as const }));
+  const judged = models.map((m) => (m.verdict === undefined ? m : { ...m, baseAwareVerdict: judgeShare(m.verdict, m.values[SHARE]!, share).verdict }));
   const rates = (of: readonly JudgedModel[], groupOf: (m: JudgedModel) => string): CalledStolen[] => distinct(of.map(groupOf)).map((group) => {
     const members = of.filter((m) => groupOf(m) === group);
-    const share = (verdict: (m: JudgedModel) => BinaryVerdict | undefined) => members.filter((m) => verdict(m) === 'stolen').length / members.length;
-    return { group, judged: members.length, plain: share((m) => m.verdict), baseAware: share((m) => m.baseAwareVerdict) };
+    const rate = (verdict: (m: JudgedModel) => Verdict | undefined, is: Verdict) => members.filter((m) => verdict(m) === is).length / members.length;
+    return { group, judged: members.length, plain: rate((m) => m.verdict, 'stolen'), baseAware: rate((m) => m.baseAwareVerdict, 'stolen'), inconclusive: rate((m) => m.baseAwareVerdict, 'inconclusive') };
   });
   const held = judged.filter((m) => m.verdict !== undefined);
   return {

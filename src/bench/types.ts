@@ -1,4 +1,4 @@
-import type { FingerprintQuality, MethodName, OutputMode, ShareCalibration, Statistic } from '../fingerprints/types.js';
+import type { FingerprintQuality, MethodName, OutputMode, ShareCalibration, Statistic, Verdict } from '../fingerprints/types.js';
 import type { Interval } from '../stats/bootstrap.js';
 import type { Kernel } from '../stats/correlation.js';
 import type { F1, ThresholdFit } from '../stats/threshold.js';
@@ -56,16 +56,18 @@ export interface JudgedModel extends ModelScore {
   readonly pValue?: { readonly t?: number; readonly rank: number };
   /** DeepCore: the clustering rule's verdict (the victim's k-means cluster = stolen). */
   readonly clusterVerdict?: BinaryVerdict;
-  /** With a base: stolen only when the plain verdict is and the share is at or below its threshold (verify's 'inconclusive' counts as not stolen). */
-  readonly baseAwareVerdict?: BinaryVerdict;
+  /** With a base: the verdict verify gives (fingerprints/base.ts judgeShare): stolen only when the plain verdict is and the share is at or below its threshold. */
+  readonly baseAwareVerdict?: Verdict;
 }
 
-/** A group's share of models called stolen at the threshold: by the plain rule alone, and by the base-aware rule. */
+/** A group's share of models called stolen at the threshold: by the plain rule alone, and by the base-aware rule (and the share it leaves inconclusive). */
 export interface CalledStolen {
   readonly group: string;
   readonly judged: number;
   readonly plain: number;
   readonly baseAware: number;
+  /** Plain-close but with a share between the share threshold and 1/2: verify's `inconclusive`. */
+  readonly inconclusive: number;
 }
 
 /** The base-aware decision on a zoo with a public base, beside the plain one (same calibration half). */
