@@ -1,36 +1,25 @@
 /**
  * `lineage bench` locally and through Redis with two `lineage worker` processes, on one zoo:
- * wall time of both, and whether the results are the same numbers. Writes results/bench-queue.json.
+ * wall time of both, and whether the results are the same numbers. Writes results/bench-queue-<zoo name>.json.
  *
  *   npm run bench:queue -- [zoo-dir] [methods]     (default: out/faces-builtin, sac-jc; N = 100)
  *
  * The zoo must exist (e.g. `lineage zoo --preset faces-builtin --out out/faces-builtin`).
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchResult } from '../src/bench/types.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
-import { freePort } from '../test/helpers/redis.js';
+import { noRedis, startRedis } from '../test/helpers/redis.js';
+import { CLI, cli } from './cli.js';
 
 const ZOO = path.resolve(process.argv[2] ?? 'out/faces-builtin');
 const METHODS = process.argv[3] ?? 'sac-jc';
 const SAMPLES = 100;
 const WORK = path.resolve('results/tmp/bench-queue');
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
-
-/** Run the CLI to the end; its wall time in seconds (tsx start-up included). */
-function cli(args: readonly string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const began = performance.now();
-    const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve((performance.now() - began) / 1000) : reject(new Error(`lineage ${args.join(' ')} exited ${code}:\n${err}`))));
-  });
-}
 
 /** Start `lineage worker`; resolves once it takes jobs. */
 function startWorker(url: string): Promise<ChildProcess> {
@@ -66,23 +55,20 @@ async function run(label: string, extra: readonly string[]): Promise<{ result: B
 
 async function main(): Promise<void> {
   if (!existsSync(path.join(ZOO, 'manifest.json'))) throw new Error(`no zoo at ${ZOO}: build it first (lineage zoo --preset … --out ${ZOO})`);
-  if (spawnSync('redis-server', ['--version']).status !== 0) throw new Error('redis-server is not installed (Debian package redis-server)');
+  if (noRedis) throw new Error(noRedis);
   await rm(WORK, { recursive: true, force: true });
   const local = await run('local', []);
-  const port = await freePort();
-  const redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const redis = await startRedis();
   const workers: ChildProcess[] = [];
   let queued: Awaited<ReturnType<typeof run>>;
   try {
-    await new Promise((r) => setTimeout(r, 500));
-    const url = `redis://127.0.0.1:${port}`;
     // Workers are up before the clock starts: their start-up is not part of a bench.
-    workers.push(...(await Promise.all([startWorker(url), startWorker(url)])));
+    workers.push(...(await Promise.all([startWorker(redis.url), startWorker(redis.url)])));
     // A fresh store: no fingerprint of an earlier run is taken over.
-    queued = await run('queue', ['--queue', url, '--store', path.join(WORK, 'store')]);
+    queued = await run('queue', ['--queue', redis.url, '--store', path.join(WORK, 'store')]);
   } finally {
     for (const w of workers) w.kill('SIGKILL');
-    redis.kill('SIGKILL');
+    await redis.stop();
   }
   const result = {
     date: new Date().toISOString(),
@@ -95,8 +81,9 @@ async function main(): Promise<void> {
     speedup: local.result.wallSeconds / queued.result.wallSeconds,
     sameResults: comparable(local.result) === comparable(queued.result),
   };
-  await writeFileAtomic(path.resolve('results/bench-queue.json'), JSON.stringify(result, null, 2) + '\n');
-  console.log(`speed-up ${result.speedup.toFixed(2)}×, same results: ${result.sameResults}; results/bench-queue.json`);
+  const file = path.resolve(`results/bench-queue-${result.zoo.name}.json`);
+  await writeFileAtomic(file, JSON.stringify(result, null, 2) + '\n');
+  console.log(`speed-up ${result.speedup.toFixed(2)}×, same results: ${result.sameResults}; ${file}`);
 }
 
 await main();

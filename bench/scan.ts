@@ -20,6 +20,7 @@ import type { Fingerprint } from '../src/fingerprints/types.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
 import { buildZoo } from '../src/zoo/build.js';
 import { zooPreset } from '../src/zoo/presets/index.js';
+import { CLI, cli } from './cli.js';
 
 const CIFAR = path.resolve('../shared/datasets/cifar10');
 const WORK = path.resolve('results/tmp/scan');
@@ -27,19 +28,6 @@ const VICTIMS = 10;
 const SAMPLE_SETS = 10;
 const SUSPECTS = 200;
 const N = 50;
-const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
-
-/** Run the CLI to the end (every suspect of the bench must be judged: exit 0); its stderr is shown only on failure. */
-function cli(args: readonly string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const began = performance.now();
-    const child = spawn(process.execPath, [...CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    child.on('exit', (code) => (code === 0 ? resolve((performance.now() - began) / 1000) : reject(new Error(`lineage ${args.join(' ')} exited ${code}:\n${err}`))));
-  });
-}
-
 async function prepare(): Promise<{ bundles: string; suspects: string; models: string[] }> {
   const zoo = path.join(WORK, 'zoo');
   const manifest = await buildZoo(zoo, zooPreset('cifar10-tiny'));
