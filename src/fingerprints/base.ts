@@ -116,8 +116,8 @@ export function judgeShare(plain: 'stolen' | 'independent', value: number, cal: 
     return { verdict: 'independent', reason: `closer to the public base than to the victim (share ${s} ≥ 0.5): consistent with an independent descendant of the public base` };
   }
   if (value > cal.threshold) {
-    return { verdict: 'inconclusive', reason: `close to the victim, but not closer to it than to the public base beyond what independent models vary (share ${s} > threshold ${cal.threshold.toPrecision(3)}, `
-      + `${SHARE_RULE})` };
+    return { verdict: 'inconclusive', reason: `close to the victim, but not clearly closer to it than to the public base (share ${s} > threshold ${cal.threshold.toPrecision(3)}, `
+      + `${SHARE_RULE}): a copy and an independent descendant of the base cannot be told apart here` };
   }
   return { verdict: 'stolen' };
 }

@@ -35,6 +35,8 @@ export function inspectCommand(): Command {
         console.log(`quality    off-diagonal mean ${num(q.spread.mean)} sd ${num(q.spread.sd)}` +
           (q.sameDifferentAuc !== undefined ? `, same/different AUC ${num(q.sameDifferentAuc)}` : ''));
         for (const w of q.warnings) console.log(`           warning: ${w}`);
+        const base = fp.manifest.base;
+        if (base) console.log(`base       ${describeVictim(base)}; victim–base pearson ${num(base.victimScores.pearsonDistance)}, distance ${num(base.victimScores.distance)}; outputs sha256 ${base.outputsSha256}`);
       }
       const cost = costOf(fp);
       console.log(`cost       ${cost ? `${num(cost.seconds)} s, ${cost.victimQueries} victim queries` : 'not recorded (bundle made by an older Lineage)'}`);
@@ -42,6 +44,8 @@ export function inspectCommand(): Command {
         const { statistic, fit, models } = fp.calibration;
         console.log(`calibrated threshold on ${statistic} ${num(fit.threshold)} (${fit.rule}) from ${models.length} independent models:`);
         console.log(calibrationTable(fp).replace(/^/gm, '           '));
+        const share = fp.kind === 'sac' ? fp.calibration.share : undefined;
+        if (share) console.log(`share      threshold ${num(share.threshold)} (${share.rule}; smallest ${num(share.min)} of ${share.n})`);
       } else {
         console.log('calibrated no (verify will answer inconclusive)');
       }
