@@ -2,7 +2,7 @@
  * `lineage bench` locally and through Redis with two `lineage worker` processes, on one zoo:
  * wall time of both, and whether the results are the same numbers. Writes results/bench-queue-<zoo name>.json.
  *
- *   npm run bench:queue -- [zoo-dir] [methods]     (default: out/faces-builtin, sac-jc; N = 100)
+ *   npm run bench:queue -- [zoo-dir] [methods] [samples]     (default: out/faces-builtin sac-jc 100)
  *
  * The zoo must exist (e.g. `lineage zoo --preset faces-builtin --out out/faces-builtin`).
  */
@@ -18,7 +18,7 @@ import { CLI, cli } from './cli.js';
 
 const ZOO = path.resolve(process.argv[2] ?? 'out/faces-builtin');
 const METHODS = process.argv[3] ?? 'sac-jc';
-const SAMPLES = 100;
+const SAMPLES = Number(process.argv[4] ?? 100);
 const WORK = path.resolve('results/tmp/bench-queue');
 
 /** Start `lineage worker`; resolves once it takes jobs. */
