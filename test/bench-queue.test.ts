@@ -89,14 +89,16 @@ test('bench --queue: two workers give the local bench\'s results and report matr
   assert.ok(logs.every((log) => log.some((l) => /lineage-bench job \S+: done/.test(l))), `both workers ran jobs:\n${logs.map((l) => l.join('\n')).join('\n---\n')}`);
 });
 
-test('bench --queue: a model whose job fails 3 times is a warning with its error; every other model is scored', { skip, timeout: 240_000 }, async () => {
+test('bench --queue: a model whose job fails 3 times is a failed row and a warning with its error; every other model is scored', { skip, timeout: 240_000 }, async () => {
   const broken = path.join(root, 'zoo-broken');
   await cp(zoo, broken, { recursive: true });
   await writeFile(path.join(broken, 'prune-50pct', 'model.json'), 'not a model');
   const out = path.join(root, 'out-broken');
   const run = await runCli(['bench', broken, '--methods', 'sac-jc', '--samples', String(SETTINGS.samples), '--queue', redis!.url, '--out', out, '--json'], 180_000);
-  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.code, 1, `results written, but not every model checked: exit 1\n${run.stderr}`);
   const result = JSON.parse(await readFile(path.join(out, 'results.json'), 'utf8')) as BenchResult;
+  assert.deepEqual(result.failed?.map(({ id, role, group }) => ({ id, role, group })), [{ id: 'prune-50pct', role: 'stolen', group: 'prune' }]);
+  assert.match(result.failed![0]!.error, /3 tries.*model\.json/);
   const failed = result.warnings.filter((w) => /^prune-50pct left out of every method: its job failed \(3 tries\): .*model\.json/.test(w));
   assert.equal(failed.length, 1, result.warnings.join('\n'));
   assert.deepEqual(result.methods[0]!.models.map((m) => m.id).sort(), ['homologous-1', 'irrelevant-1', 'noise-10pct']);

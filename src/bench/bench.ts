@@ -12,7 +12,7 @@ import type { ZooScorer } from './score.js';
 import { renderBenchReport } from './report.js';
 import { suspectsOf } from './score.js';
 import { DEFAULT_BENCH_SETTINGS } from './settings.js';
-import type { BenchResult, BenchSettings, KeptMatrix } from './types.js';
+import type { BenchResult, BenchSettings, FailedModel, KeptMatrix } from './types.js';
 
 export interface BenchOptions extends Partial<BenchSettings> {
   readonly onProgress?: ProgressFn;
@@ -42,9 +42,11 @@ export async function runBench(zoo: string, options: BenchOptions = {}): Promise
   // The first stolen and the first independent model of the manifest are drawn beside the victim.
   const shown = (['stolen', 'independent'] as const).map((role) => suspects.find((m) => m.role === role)!);
   const warnings = new Set<string>();
+  const failed: FailedModel[] = [];
   const [evaluated = []] = await evaluate(zoo, manifest, [settings], {
     keep: new Set(shown.map((m) => m.id)),
     onWarning: (w) => warnings.add(w),
+    onFailure: (f) => failed.push(f),
     ...(onProgress ? { onProgress } : {}),
     ...(scorer ? { scorer } : {}),
   });
@@ -56,6 +58,7 @@ export async function runBench(zoo: string, options: BenchOptions = {}): Promise
     methods: evaluated.map((e) => e.result),
     wallSeconds: (performance.now() - start) / 1000,
     warnings: [...warnings],
+    ...(failed.length > 0 ? { failed } : {}),
   };
   return { result, manifest, matrices: evaluated.map((e) => keptMatrices(e, zooVictim(manifest).id, shown)) };
 }

@@ -13,7 +13,7 @@ import type { Utility } from '../zoo/utility.js';
 import { withOutputCache } from '../models/output-cache.js';
 import { fingerprintKey, makeBenchFingerprint } from './fingerprints.js';
 import type { BenchFingerprint } from './fingerprints.js';
-import type { BenchSettings, ModelScore } from './types.js';
+import type { BenchSettings, FailedModel, ModelScore } from './types.js';
 
 /** One fingerprint the benchmark makes: a method at one point of the parameter space. */
 export interface FingerprintPlan {
@@ -37,6 +37,8 @@ export interface ScoreOptions {
   readonly keep?: ReadonlySet<string>;
   readonly onProgress?: ProgressFn;
   readonly onWarning?: (message: string) => void;
+  /** A model that could not be checked at all (a queue job that failed every try); it is left out of the scores. */
+  readonly onFailure?: (failed: FailedModel) => void;
 }
 
 /** The zoo's non-victim models, which must include at least one stolen and one independent model. */

@@ -192,6 +192,16 @@ export interface BenchResult {
   readonly methods: readonly MethodResult[];
   readonly wallSeconds: number;
   readonly warnings: readonly string[];
+  /** Zoo models that could not be checked at all (`bench --queue`: their job failed every try), left out of every method's metrics. */
+  readonly failed?: readonly FailedModel[];
+}
+
+/** A zoo model the bench could not check, and why. */
+export interface FailedModel {
+  readonly id: string;
+  readonly role: 'stolen' | 'independent';
+  readonly group: string;
+  readonly error: string;
 }
 
 /** A correlation matrix kept for the report's heatmaps. */

@@ -141,7 +141,9 @@ async function scoreOnQueue(url: string, store: ArtefactStore, zoo: string, mani
     const checks = suspects.map((m, k) => {
       const outcome = checked[k]!;
       if ('error' in outcome) {
-        warn(`${m.id} left out of every method: its job failed (${JOB_ATTEMPTS} tries): ${outcome.error}`);
+        const error = `its job failed (${JOB_ATTEMPTS} tries): ${outcome.error}`;
+        warn(`${m.id} left out of every method: ${error}`);
+        options.onFailure?.({ id: m.id, role: m.role, group: m.group, error });
         return [];
       }
       const { warnings: theirs, checks: its } = decodeModelOutcome(outcome.value as string);

@@ -66,6 +66,8 @@ export function benchCommand(): Command {
       const paths = await writeBench(flags.out, run);
       const r = run.result;
       r.warnings.forEach((w) => console.error(`warning: ${w}`));
+      // As `scan`: the results are written, but the bench is not whole.
+      if (r.failed) process.exitCode = 1;
       if (flags.json) return console.log(JSON.stringify({ ...r, methods: r.methods.map(summaryOf), files: paths }, null, 2));
       const negatives = negativeGroups(r.methods);
       console.log(tabulate([...aucHeader(negatives), ...negatives.map((g) => `TPR@1% ${g}`), 'F1', 'p (Welch)', 'p (M-W)', 'utility mean (min–max)'], metricsRows(r.methods, negatives)));
@@ -76,6 +78,7 @@ export function benchCommand(): Command {
       const base = baseAwareTable(r.methods);
       if (base) console.log(`\n${tabulate(base.header, base.rows)}\n${base.note}`);
       console.log(`\nN = ${r.settings.samples}, seed ${r.settings.seed}, SAC decisions on ${r.settings.statistic}; ${num(r.wallSeconds)} s. Written: ${paths.results}, ${paths.report}`);
+      if (r.failed) console.log(`Not checked (left out of every method): ${r.failed.map((f) => `${f.id} (${f.error})`).join('; ')}`);
     });
 }
 
