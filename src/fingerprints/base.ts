@@ -1,7 +1,7 @@
 /**
  * The base-aware decision (`fingerprint --base`): when the victim is the owner's fine-tune of a
  * public model P, other people's fine-tunes of P ("siblings") and P itself sit nearly as close to
- * the victim as real copies do (measured on faces-real-ft: Pearson 0.03–0.05 against 0.73–0.86 for
+ * the victim as real copies do (measured on faces-real-ft: Pearson 0.05–0.11 against 0.58–0.88 for
  * unrelated models), so a threshold fitted on unrelated models calls every sibling stolen. The
  * bundle therefore keeps P's matrix, and a suspect is called stolen only when it is also closer to
  * the victim than to P: share = d(S,V) / (d(S,V) + d(S,P)) (stats/share.ts) at or below a threshold.
@@ -13,12 +13,14 @@
  * or 1/2 − k·RMS): the unrelated models' shares are packed within ±0.01–0.03 of 1/2, so such a rule
  * collapses onto ≈ 1/2 and only separates models that are equally far from V and P. Siblings are not:
  * fine-tuned with the same kind of recipe on the same kind of data, they share part of the owner's
- * move away from P (measured on faces-real-ft: a sibling at share 0.39, unrelated models at
- * 0.475–0.484, a fine-tune-all theft at 0.18), and a threshold near 1/2 calls them stolen. Halfway to
+ * move away from P (measured on faces-real-ft, SAC-JC: siblings at shares 0.34–0.49, unrelated models
+ * at 0.46–0.52, fine-tune thefts at 0.16–0.26, fine-pruned ones at 0.33–0.37), and a threshold near
+ * 1/2 calls them stolen. Halfway to
  * the victim is the rule the plain default falls back on for the same reason (stats/threshold.ts);
  * it needs 2 models, never exceeds 1/2 (a suspect closer to P than to V is never called stolen), and
- * does not collapse however tightly the unrelated models pack. Chosen after seeing that one sibling
- * (BENCHMARKS.md says so); a copy whose thief moved it a third of the way towards P is missed.
+ * does not collapse however tightly the unrelated models pack. Chosen after seeing one sibling (at
+ * 0.39) on a partial build; on the full build it calls no sibling stolen and misses the fine-pruned
+ * copies (BENCHMARKS.md compares other rules).
  */
 import { createHash } from 'node:crypto';
 import { LineageError } from '../errors.js';
