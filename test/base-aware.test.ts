@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ImageBatch, ImageSet } from '../src/data/types.js';
 import { LineageError } from '../src/errors.js';
-import { checkShareCalibration, fitShare, judgeShare, SHARE_RULE, shareCalibrationFrom, shareOf } from '../src/fingerprints/base.js';
+import { checkShareCalibration, fitShare, judgeShare, plainScores, SHARE_RULE, shareCalibrationFrom, shareOf } from '../src/fingerprints/base.js';
+import { sacMatrix } from '../src/fingerprints/representation.js';
 import { readParts, writeParts } from '../src/fingerprints/bundle-file.js';
 import { loadFingerprint, saveFingerprint } from '../src/fingerprints/bundle.js';
 import { calibrate } from '../src/fingerprints/calibrate.js';
 import { fingerprint } from '../src/fingerprints/fingerprint.js';
-import type { Fingerprint, SuspectResult } from '../src/fingerprints/types.js';
+import type { Fingerprint, SuspectFailure, SuspectResult } from '../src/fingerprints/types.js';
 import { verify } from '../src/fingerprints/verify.js';
 import type { InputSpec, Model } from '../src/models/types.js';
 import { share } from '../src/stats/share.js';
@@ -215,4 +216,30 @@ test('bench: sibling FPR and stolen TPR without and with the base-aware rule, on
   assert.equal(metrics.models.find((m) => m.id === 'irr-1')!.baseAwareVerdict, undefined, 'the calibration half is not judged');
   // AUC vs siblings on the share: every copy below every sibling.
   assert.equal(metrics.groups.find((g) => g.group === 'noise')!.against.find((a) => a.group === 'sibling')!.auc[SHARE], 1);
+});
+
+test('a label-only suspect is compared in label mode against the base too; sequential verification refuses a bundle with a base', async () => {
+  const copy = linearModel('copy', [...victimParts, [21, 0.1]]);
+  const labels: Model = {
+    ...copy,
+    source: 'copy-labels',
+    spec: { ...spec, outputKind: 'label' },
+    async predict(batch: ImageBatch) {
+      const out = await copy.predict(batch);
+      const data = new Float32Array(out.data.length);
+      for (let i = 0; i < out.rows; i++) {
+        const row = Array.from(out.data.subarray(i * out.cols, (i + 1) * out.cols));
+        data[i * out.cols + row.indexOf(Math.max(...row))] = 1;
+      }
+      return { ...out, data };
+    },
+  };
+  const [judged] = (await verify(fp, [labels])) as SuspectResult[];
+  // Label mode on every side: the base's matrix is rebuilt from its stored outputs' labels.
+  const labelBase = sacMatrix(fp.base!.outputs, fp.manifest.params.kernel, 'label');
+  assert.deepEqual(judged!.base, plainScores(labelBase, judged!.matrix, fp.samples.count));
+  assert.ok(judged!.share! < 0.5, `share ${judged!.share}`);
+  const [refused] = await verify(fp, [victim()], { sequential: { maxQueries: 30, alpha: 0.01 } });
+  assert.equal(refused!.verdict, 'error');
+  assert.match((refused as SuspectFailure).error, /does not support bundles with a base/);
 });
