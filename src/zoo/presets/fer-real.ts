@@ -107,7 +107,7 @@ export const ferRealPreset: ZooPreset = {
 type Parts = Record<keyof typeof PARTS, number[]>;
 
 /** Seeded subsets of FER2013's PrivateTest, PublicTest and Training rows (sorted). */
-async function ferParts(path: string, seed: number): Promise<Parts> {
+export async function ferParts(path: string, seed: number): Promise<Parts> {
   const all = await loadImages(path).catch(() => undefined);
   if (!all?.labels) {
     throw new LineageError(`zoo fer-real needs FER2013 at ${path} (images.u8 + labels.csv)`, 'pass --data <FER2013 folder>, or run from the repository root next to ../shared/datasets');
