@@ -116,3 +116,18 @@ test('bench report renders in Chromium: every SVG has a size, the page is not bl
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('bench report: a zoo with a public base shows the plain and the base-aware decision side by side', async () => {
+  const run = sampleRun();
+  assert.ok(!(await renderBenchReport(run)).includes('base-aware'), 'no base, no section');
+  const sac = run.result.methods[0]!;
+  const baseAware = {
+    share: { rule: 'half the smallest share', n: 3, min: 0.46, threshold: 0.23 },
+    falsePositives: [{ group: 'sibling', judged: 5, plain: 1, baseAware: 0, inconclusive: 0.8 }],
+    truePositives: [{ group: 'prune', judged: 3, plain: 1, baseAware: 2 / 3, inconclusive: 1 / 3 }],
+  };
+  const html = await renderBenchReport({ ...run, result: { ...run.result, methods: [{ ...sac, baseAware }, run.result.methods[1]!] } });
+  const section = html.slice(html.indexOf('Siblings: plain vs base-aware decision'), html.indexOf('Are the p-values calibrated?'));
+  assert.ok(section.length > 0, 'the section is there');
+  for (const text of ['sibling', 'FPR', 'TPR', '0.667', 'share threshold 0.23']) assert.ok(section.includes(text), `section mentions ${text}`);
+});

@@ -6,6 +6,7 @@ import { rocChart } from '../report/roc-chart.js';
 import { heatmapSection } from '../report/heatmap-section.js';
 import type { ZooManifest } from '../zoo/manifest.js';
 import type { BenchRun } from './bench.js';
+import { baseAwareTable } from './base-aware-table.js';
 import { ALL_GROUPS, rowOf } from './metrics.js';
 import { P_VALUE_CHECK_NOTE, pValueCheckTable } from './p-values.js';
 import type { BenchResult, GroupMetrics, JudgedModel, KeptMatrix, MethodResult, NegativeComparison, RuleRates } from './types.js';
@@ -30,6 +31,7 @@ export async function renderBenchReport(run: BenchRun): Promise<string> {
       + 'p: one-sided tests "this group scores lower than the independent models" (Welch t-test; Mann–Whitney U).</p>',
     `<h2>Cost per method</h2>${costTable(r.methods)}`
       + '<p class="note">Victim queries to build: every image the victim was asked for while the fingerprint was made (one per image per optimiser step for white-box methods). Queries per verification: images a suspect is asked for.</p>',
+    baseAwareSection(r.methods),
     `<h2>Are the p-values calibrated?</h2>${pValueTable(r.methods)}<p class="note">${escapeHtml(P_VALUE_CHECK_NOTE)}</p>`,
     identified.length === 0 ? '' : `<h2>DeepCore identification rates</h2>${identificationTable(identified)}`
       + '<p class="note">MIR (missed identification rate): share of stolen models called independent. FIR (false identification rate): share of independent models called stolen; '
@@ -82,6 +84,14 @@ function metricsTable(methods: readonly MethodResult[]): string {
 function aucWithInterval(a: NegativeComparison | undefined, statistic: string): string {
   const i = a?.aucInterval?.[statistic];
   return `${formatNumber(a?.auc[statistic])}${i ? ` [${formatNumber(i.lower)}–${formatNumber(i.upper)}]` : ''}`;
+}
+
+/** With a public base (zoo manifest `base`): the plain and the base-aware decision side by side. */
+function baseAwareSection(methods: readonly MethodResult[]): string {
+  const t = baseAwareTable(methods, formatNumber);
+  if (!t) return '';
+  return `<h2>Siblings: plain vs base-aware decision</h2>${htmlTable(t.header, t.rows.map((row) => row.map(escapeHtml)), { numeric: t.header.map((_, k) => k).filter((k) => k >= 3) })}`
+    + `<p class="note">${escapeHtml(t.note)}</p>`;
 }
 
 function pValueTable(methods: readonly MethodResult[]): string {

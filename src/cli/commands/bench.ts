@@ -4,9 +4,8 @@ import { LineageError } from '../../errors.js';
 import { DEFAULT_BENCH_SETTINGS, parseMethods } from '../../bench/settings.js';
 import { DEFENCES } from '../../models/defences/parse.js';
 import { P_VALUE_CHECK_NOTE, pValueCheckTable } from '../../bench/p-values.js';
-import { SHARE } from '../../bench/types.js';
+import { baseAwareTable } from '../../bench/base-aware-table.js';
 import type { MethodResult, NegativeComparison, RuleRates } from '../../bench/types.js';
-import { SHARED_ANCESTRY_GROUPS } from '../../zoo/manifest.js';
 import { FINGERPRINT_METHODS, STATISTICS } from '../../fingerprints/types.js';
 import type { Statistic } from '../../fingerprints/types.js';
 import { markdownTable, num, table } from '../format.js';
@@ -75,7 +74,7 @@ export function benchCommand(): Command {
       console.log(`\n${tabulate(checks.header, checks.rows)}\n${P_VALUE_CHECK_NOTE}`);
       console.log('');
       for (const m of r.methods) console.log(costLine(m));
-      const base = baseAwareTable(r.methods);
+      const base = baseAwareTable(r.methods, num);
       if (base) console.log(`\n${tabulate(base.header, base.rows)}\n${base.note}`);
       console.log(`\nN = ${r.settings.samples}, seed ${r.settings.seed}, SAC decisions on ${r.settings.statistic}; ${num(r.wallSeconds)} s. Written: ${paths.results}, ${paths.report}`);
       if (r.failed) console.log(`Not checked (left out of every method): ${r.failed.map((f) => `${f.id} (${f.error})`).join('; ')}`);
@@ -115,29 +114,6 @@ function metricsRows(methods: readonly MethodResult[], negatives: readonly strin
     num(g.f1?.f1), num(g.welch?.p), num(g.mannWhitney.p),
     g.utility ? `${num(g.utility.mean)} (${num(g.utility.min)}–${num(g.utility.max)})` : 'unmeasured',
   ]);
-}
-
-/**
- * With a public base (zoo manifest `base`): per SAC method, the share of each held-out independent
- * group (FPR) and of each stolen row (TPR) called stolen without and with the base-aware rule, and
- * each stolen row's AUC against the shared-ancestry groups on the decision statistic and on the share.
- */
-function baseAwareTable(methods: readonly MethodResult[]): { header: string[]; rows: string[][]; note: string } | undefined {
-  const withBase = methods.filter((m) => m.baseAware);
-  if (withBase.length === 0) return undefined;
-  const shared = SHARED_ANCESTRY_GROUPS.filter((g) => withBase.some((m) => m.groups.some((x) => x.against.some((a) => a.group === g))));
-  const header = ['method', 'models', 'rate', 'n', 'called stolen: plain', 'base-aware', 'inconclusive', ...shared.flatMap((g) => [`AUC vs ${g}: plain`, 'share'])];
-  const rows = withBase.flatMap((m) => [
-    ...m.baseAware!.falsePositives.map((f) => [m.method, f.group, 'FPR', String(f.judged), num(f.plain), num(f.baseAware), num(f.inconclusive), ...shared.flatMap(() => ['', ''])]),
-    ...m.baseAware!.truePositives.map((t) => {
-      const against = m.groups.find((g) => g.group === t.group)?.against ?? [];
-      return [m.method, t.group, 'TPR', String(t.judged), num(t.plain), num(t.baseAware), num(t.inconclusive),
-        ...shared.flatMap((g) => [m.decisionStatistic, SHARE].map((st) => num(against.find((a) => a.group === g)?.auc[st])))];
-    }),
-  ]);
-  const note = withBase.map(({ method, baseAware, decisionStatistic }) => `${method}: share threshold ${num(baseAware!.share.threshold)} = ${baseAware!.share.rule} `
-    + `(n = ${baseAware!.share.n}, smallest ${num(baseAware!.share.min)}); base-aware = ${decisionStatistic} at or below its threshold AND share at or below the share threshold; inconclusive = plain-close with a share between the share threshold and 0.5 (verify's verdict)`).join('\n');
-  return { header, rows, note };
 }
 
 function costLine(m: MethodResult): string {
