@@ -13,12 +13,13 @@ import { calibrate } from '../src/fingerprints/calibrate.js';
 import { fingerprint } from '../src/fingerprints/fingerprint.js';
 import type { Fingerprint, SuspectFailure, SuspectResult } from '../src/fingerprints/types.js';
 import { verify } from '../src/fingerprints/verify.js';
-import type { InputSpec, Model } from '../src/models/types.js';
+import type { Model } from '../src/models/types.js';
 import { share } from '../src/stats/share.js';
 import { methodMetrics } from '../src/bench/metrics.js';
 import { SHARE } from '../src/bench/types.js';
 import type { CalledStolen } from '../src/bench/types.js';
 import { Random } from '../src/util/random.js';
+import { LINEAR_SIDE, linearModel as linear, linearSpec } from './helpers/linear-model.js';
 
 const scores = (source: string, toVictim: number, toBase: number) => ({ source, distance: 1, pearsonDistance: toVictim, base: { distance: 1, pearsonDistance: toBase } });
 
@@ -56,39 +57,11 @@ test('base-aware verdicts: stolen below the share threshold, inconclusive up to 
   assert.deepEqual(judgeShare('independent', 0.1, cal), { verdict: 'independent' });
 });
 
-// Tiny linear "models" in memory: outputs = a seeded projection of the centred pixels, plus moves.
-const SIDE = 8;
+// Tiny linear "models" in memory (test/helpers/linear-model.ts): the public model is [[1, 1]], a fine-tune of it adds a move.
+const SIDE = LINEAR_SIDE;
 const DIMS = SIDE * SIDE * 3;
-const OUT = 8;
-const spec: InputSpec = { height: SIDE, width: SIDE, channels: 'rgb', layout: 'nhwc', scale: 1, mean: [0, 0, 0], std: [1, 1, 1], output: 0, outputKind: 'embedding', normalisationSource: 'override' };
-const projection = (seed: number) => {
-  const r = new Random(seed);
-  return Float64Array.from({ length: OUT * DIMS }, () => r.gaussian());
-};
-
-/** weights = Σ scale × projection(seed): the public model is [[1, 1]], a fine-tune of it adds a move. */
-function linearModel(source: string, parts: readonly (readonly [seed: number, scale: number])[]): Model {
-  const w = new Float64Array(OUT * DIMS);
-  for (const [seed, scale] of parts) projection(seed).forEach((v, i) => { w[i] += scale * v; });
-  let queries = 0;
-  return {
-    source, spec,
-    get queries() { return queries; },
-    async dispose() {},
-    async predict(batch: ImageBatch) {
-      queries += batch.count;
-      const data = new Float32Array(batch.count * OUT);
-      for (let i = 0; i < batch.count; i++) {
-        for (let k = 0; k < OUT; k++) {
-          let s = 0;
-          for (let p = 0; p < DIMS; p++) s += (batch.data[i * DIMS + p]! - 127.5) * w[k * DIMS + p]!;
-          data[i * OUT + k] = s / DIMS;
-        }
-      }
-      return { data, rows: batch.count, cols: OUT };
-    },
-  };
-}
+const spec = linearSpec;
+const linearModel = (source: string, parts: readonly (readonly [seed: number, scale: number])[]): Model => linear(source, parts, { outputs: 8, centre: 127.5 });
 
 const PUBLIC = [1, 1] as const;
 const victimParts = [PUBLIC, [2, 0.6]] as const;

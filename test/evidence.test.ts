@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import type { ImageBatch, ImageSet } from '../src/data/types.js';
+import type { ImageSet } from '../src/data/types.js';
 import { LineageError } from '../src/errors.js';
 import { audit } from '../src/evidence/audit.js';
 import { chainLines, readChain } from '../src/evidence/chain.js';
@@ -13,37 +13,15 @@ import { saveFingerprint } from '../src/fingerprints/bundle.js';
 import { calibrate } from '../src/fingerprints/calibrate.js';
 import { fingerprint } from '../src/fingerprints/fingerprint.js';
 import type { Fingerprint } from '../src/fingerprints/types.js';
-import type { InputSpec, Model } from '../src/models/types.js';
+import type { Model } from '../src/models/types.js';
 import { Random } from '../src/util/random.js';
+import { LINEAR_SIDE, linearModel as linear } from './helpers/linear-model.js';
 
-const SIDE = 8;
-const spec: InputSpec = { height: SIDE, width: SIDE, channels: 'rgb', layout: 'nhwc', scale: 1, mean: [0, 0, 0], std: [1, 1, 1], output: 0, outputKind: 'embedding', normalisationSource: 'override' };
+const SIDE = LINEAR_SIDE;
 
-/** A model in memory: outputs = a fixed random projection (seeded) of the pixels, plus `noise` × another one. */
-function fakeModel(source: string, seed: number, noiseSeed?: number, noise = 0): Model {
-  const dims = SIDE * SIDE * 3;
-  const proj = (s: number) => { const r = new Random(s); return Float64Array.from({ length: 6 * dims }, () => r.gaussian()); };
-  const w = proj(seed);
-  const v = noiseSeed === undefined ? undefined : proj(noiseSeed);
-  let queries = 0;
-  return {
-    source, spec,
-    get queries() { return queries; },
-    async dispose() {},
-    async predict(batch: ImageBatch) {
-      queries += batch.count;
-      const data = new Float32Array(batch.count * 6);
-      for (let i = 0; i < batch.count; i++) {
-        for (let k = 0; k < 6; k++) {
-          let s = 0;
-          for (let p = 0; p < dims; p++) s += batch.data[i * dims + p]! * (w[k * dims + p]! + (v ? noise * v[k * dims + p]! : 0));
-          data[i * 6 + k] = s / dims;
-        }
-      }
-      return { data, rows: batch.count, cols: 6 };
-    },
-  };
-}
+/** A model in memory: a seeded projection of the pixels, plus `noise` × another one. */
+const fakeModel = (source: string, seed: number, noiseSeed?: number, noise = 0): Model =>
+  linear(source, [[seed, 1], ...(noiseSeed === undefined ? [] : [[noiseSeed, noise] as const])], { outputs: 6, centre: 0 });
 
 let dir: string;
 let fp: Fingerprint;
