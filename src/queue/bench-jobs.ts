@@ -15,8 +15,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Queue, QueueEvents, type Job } from 'bullmq';
-import { errorMessage, isLineageError, LineageError } from '../errors.js';
+import { isLineageError, LineageError } from '../errors.js';
 import { benchFingerprintOf, fingerprintKey, makeBenchFingerprint, type BenchFingerprint, type BenchFingerprintCost } from '../bench/fingerprints.js';
 import {
   checkZooModel, fingerprintOrSkip, gatherScores, requireSamples, requireSomeFingerprint, suspectsOf, withVictimPool, withZooBase,
@@ -28,9 +27,9 @@ import type { AnyFingerprint, MethodName } from '../fingerprints/types.js';
 import { LINEAGE_VERSION } from '../version.js';
 import { readZooManifest, type ZooManifest } from '../zoo/manifest.js';
 import { zooUtility } from '../zoo/utility.js';
-import { checkRedis, redisConnection } from './redis.js';
+import { JOB_ATTEMPTS, openQueue, runJobs as runQueued, type JobOutcome, type OpenQueue } from './jobs.js';
+import { checkRedis } from './redis.js';
 import { openStore, type ArtefactStore } from './store.js';
-import { JOB_ATTEMPTS } from './zoo-jobs.js';
 
 export const BENCH_QUEUE = 'lineage-bench';
 /** A stored fingerprint folder: the bundle, and what making it cost — written last, so it marks the folder complete. */
@@ -109,15 +108,9 @@ async function scoreOnQueue(url: string, store: ArtefactStore, zoo: string, mani
     options.onWarning?.(w);
   };
   const cache = await mkdtemp(path.join(os.tmpdir(), 'lineage-bench-queue-'));
-  const connection = redisConnection(url);
-  const queue = new Queue<QueuedBenchJob>(BENCH_QUEUE, { connection });
-  const events = new QueueEvents(BENCH_QUEUE, { connection });
-  // One waiter per job listens on these: many at once is expected, not a leak.
-  events.setMaxListeners(0);
-  queue.setMaxListeners(0);
+  const open = await openQueue(url, BENCH_QUEUE);
   try {
-    await events.waitUntilReady();
-    const made = await runJobs(queue, events, 'fingerprints on the queue', options, firstOf.map(([key, { method, settings }]): FingerprintJob => ({ kind: 'fingerprint', store: store.url, zoo: dir, key, method, settings })));
+    const made = await runJobs(open, 'fingerprints on the queue', options, firstOf.map(([key, { method, settings }]): FingerprintJob => ({ kind: 'fingerprint', store: store.url, zoo: dir, key, method, settings })));
     const fingerprints = new Map<string, BenchFingerprint | undefined>();
     for (const [k, [key, plan]] of firstOf.entries()) {
       const outcome = made[k]!;
@@ -136,7 +129,7 @@ async function scoreOnQueue(url: string, store: ArtefactStore, zoo: string, mani
     const perPlan = keys.map((key) => fingerprints.get(key));
     requireSomeFingerprint(zoo, perPlan, warnings);
     const stored = keys.map((key) => (fingerprints.has(key) ? key : null));
-    const checked = await runJobs(queue, events, 'zoo models on the queue', options, suspects.map((m): ModelJob => (
+    const checked = await runJobs(open, 'zoo models on the queue', options, suspects.map((m): ModelJob => (
       { kind: 'model', store: store.url, zoo: dir, model: m.id, plans, keys: stored, keep: options.keep?.has(m.id) ?? false })));
     const checks = suspects.map((m, k) => {
       const outcome = checked[k]!;
@@ -152,26 +145,18 @@ async function scoreOnQueue(url: string, store: ArtefactStore, zoo: string, mani
     });
     return gatherScores(perPlan, checks);
   } finally {
-    await events.close();
-    await queue.close();
+    await open.close();
     await rm(cache, { recursive: true, force: true });
   }
 }
 
-/** Enqueue `jobs` and wait for every one: its return value, or the error of its last try. */
-async function runJobs(queue: Queue<QueuedBenchJob>, events: QueueEvents, stage: string, options: ScoreOptions, jobs: readonly QueuedBenchJob[]): Promise<({ value: unknown } | { error: string })[]> {
-  const added: Job<QueuedBenchJob>[] = await queue.addBulk(jobs.map((data) => ({
-    name: `bench-${data.kind}`,
-    data,
-    opts: { attempts: JOB_ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: true, removeOnFail: true },
-  })));
-  let done = 0;
-  options.onProgress?.({ stage, done, total: jobs.length });
-  return Promise.all(added.map(async (job) => {
-    const outcome = await job.waitUntilFinished(events).then((value: unknown) => ({ value }), (e: unknown) => ({ error: errorMessage(e) }));
-    options.onProgress?.({ stage, done: ++done, total: jobs.length });
+/** Enqueue `jobs` and wait for every one, reporting progress as `stage`. */
+async function runJobs(open: OpenQueue, stage: string, options: ScoreOptions, jobs: readonly QueuedBenchJob[]): Promise<JobOutcome[]> {
+  options.onProgress?.({ stage, done: 0, total: jobs.length });
+  return runQueued(open, jobs.map((data) => ({ name: `bench-${data.kind}`, data })), (outcome, _k, done) => {
+    options.onProgress?.({ stage, done, total: jobs.length });
     return outcome;
-  }));
+  });
 }
 
 async function readStored(store: ArtefactStore, key: string, cache: string): Promise<{ fingerprint: AnyFingerprint; cost: BenchFingerprintCost }> {

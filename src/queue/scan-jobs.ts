@@ -7,13 +7,12 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Queue, QueueEvents } from 'bullmq';
-import { errorMessage } from '../errors.js';
 import { errorRow, loadScanBundles, scanSuspect, type ScanBundle, type SuspectScan } from '../fingerprints/scan.js';
 import type { ModelOptions } from '../models/load.js';
-import { checkRedis, redisConnection } from './redis.js';
+import { JOB_ATTEMPTS, openQueue, runJobs } from './jobs.js';
+import { checkRedis } from './redis.js';
 import { openStore } from './store.js';
-import { DATA_MARKER, JOB_ATTEMPTS } from './zoo-jobs.js';
+import { DATA_MARKER } from './zoo-jobs.js';
 
 export const SCAN_QUEUE = 'lineage-scan';
 
@@ -46,32 +45,21 @@ export async function queueScan(options: QueueScanOptions): Promise<SuspectScan[
   for (const b of options.bundles) hash.update(b.name).update(await readFile(path.join(options.bundlesDir, b.name)));
   const bundlesKey = `.bundles/${hash.digest('hex').slice(0, 16)}`;
   await store.putFolder(options.bundlesDir, bundlesKey, DATA_MARKER);
-  const connection = redisConnection(options.queue);
-  const queue = new Queue(SCAN_QUEUE, { connection });
-  const events = new QueueEvents(SCAN_QUEUE, { connection });
-  events.setMaxListeners(0); // one waiter per suspect
+  const open = await openQueue(options.queue, SCAN_QUEUE);
   try {
-    await events.waitUntilReady();
-    const jobs = await queue.addBulk(options.suspects.map((suspect) => ({
+    const jobs = options.suspects.map((suspect) => ({
       name: 'scan-suspect',
       data: { store: store.url, bundles: bundlesKey, suspect, ...(options.model ? { model: options.model } : {}) } satisfies QueuedScanJob,
-      opts: { attempts: JOB_ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: true, removeOnFail: true },
-    })));
-    return await Promise.all(jobs.map(async (job, k) => {
-      let scan: SuspectScan;
-      try {
-        scan = (await job.waitUntilFinished(events)) as SuspectScan;
-      } catch (e) {
-        const suspect = options.suspects[k]!;
-        const message = `scan job failed (${JOB_ATTEMPTS} tries): ${errorMessage(e)}`;
-        scan = { suspect, imagesSent: 0, seconds: 0, rows: options.bundles.map((b) => errorRow(suspect, b, message)) };
-      }
+    }));
+    return await runJobs(open, jobs, (outcome, k) => {
+      const suspect = options.suspects[k]!;
+      const scan = 'value' in outcome ? outcome.value as SuspectScan
+        : { suspect, imagesSent: 0, seconds: 0, rows: options.bundles.map((b) => errorRow(suspect, b, `scan job failed (${JOB_ATTEMPTS} tries): ${outcome.error}`)) };
       options.onSuspect?.(scan);
       return scan;
-    }));
+    });
   } finally {
-    await events.close();
-    await queue.close();
+    await open.close();
   }
 }
 

@@ -12,20 +12,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { Queue, QueueEvents } from 'bullmq';
 import { LineageError, errorMessage } from '../errors.js';
 import type { TrainProgress } from '../train/loop.js';
 import { MODEL_RECORD, type ModelRecord, type ZooJob } from '../zoo/trained/job.js';
 import { VICTIM_ID } from '../zoo/trained/plan.js';
 import type { ZooJobRecords, ZooJobRunner } from '../zoo/trained/pool.js';
-import { checkRedis, redisConnection } from './redis.js';
+import { JOB_ATTEMPTS, openQueue, retriedJob } from './jobs.js';
+import { checkRedis } from './redis.js';
 import { openStore, type ArtefactStore } from './store.js';
 
 export const ZOO_QUEUE = 'lineage-zoo';
 /** Marks a dataset folder complete in a store (model folders use their MODEL_RECORD). */
 export const DATA_MARKER = '.lineage-complete';
-/** Tries of a job before it is reported as failed (a worker killed mid-job does not use one up: BullMQ re-queues stalled jobs). */
-export const JOB_ATTEMPTS = 3;
 
 /** What travels through Redis: a zoo job whose folders (victim, source, outputs, data) are keys of `store`. */
 export interface QueuedZooJob {
@@ -50,13 +48,8 @@ export async function queueJobRunner(options: QueueRunnerOptions): Promise<ZooJo
   await checkRedis(options.queue);
   const zoo = path.resolve(options.zoo);
   const store = openStore(options.store ?? zoo);
-  const connection = redisConnection(options.queue);
-  const queue = new Queue(ZOO_QUEUE, { connection });
-  const events = new QueueEvents(ZOO_QUEUE, { connection });
-  // One waiter per job in flight listens on these: many at once is expected, not a leak.
-  events.setMaxListeners(0);
-  queue.setMaxListeners(0);
-  await events.waitUntilReady();
+  const open = await openQueue(options.queue, ZOO_QUEUE);
+  const { queue, events } = open;
   const cache = path.join(os.tmpdir(), 'lineage-queue-cache', String(process.pid));
   const keyOf = (dir: string): string => {
     const rel = path.relative(zoo, dir);
@@ -94,7 +87,7 @@ export async function queueJobRunner(options: QueueRunnerOptions): Promise<ZooJo
       const earlier = await queue.getJob(id);
       // A job of an earlier run that ended is replaced; its models, if stored, are not trained again.
       if (earlier && ((await earlier.isCompleted()) || (await earlier.isFailed()))) await earlier.remove();
-      const added = await queue.add('zoo-job', queued, { jobId: id, attempts: JOB_ATTEMPTS, backoff: { type: 'fixed', delay: 1000 }, removeOnComplete: true, removeOnFail: false });
+      const added = await queue.add('zoo-job', queued, { jobId: id, ...retriedJob(true) });
       const relay = ({ jobId, data }: { jobId: string; data: unknown }) => {
         if (jobId === id && typeof data === 'object') onProgress?.(data as TrainProgress);
       };
@@ -111,8 +104,7 @@ export async function queueJobRunner(options: QueueRunnerOptions): Promise<ZooJo
       return records;
     },
     async close() {
-      await events.close();
-      await queue.close();
+      await open.close();
       await rm(cache, { recursive: true, force: true });
     },
   };
