@@ -27,18 +27,19 @@ test('fer-real: the measured victim and a pruned copy of it above the utility fl
   }
 });
 
-test('fer-real plans 5 models per stolen group, the students last so a cut build keeps every group', async () => {
+test('fer-real plans 5 models per group, the students last so a cut build keeps every group', async () => {
   const groups = new Map<string, number>();
   const order: string[] = [];
   for await (const { model } of ferRealPreset.models({ dir: tmpdir(), seed: 1, log: () => {} }, { path: FER2013, indices: [] })) {
     groups.set(model.group, (groups.get(model.group) ?? 0) + 1);
     order.push(model.id);
   }
-  const stolen = ['prune', 'noise', 'fine-tune-all', 'fine-tune-last', 'adv-train', 'fine-prune', 'extract-l', 'extract-p'];
-  for (const group of [...stolen, 'homologous', 'other-teacher']) assert.equal(groups.get(group), 5, group);
+  const stolen = ['prune', 'noise', 'fine-tune-all', 'fine-tune-last', 'adv-train', 'fine-prune', 'extract-l', 'extract-p', 'public-init-l', 'public-init-p'];
+  for (const group of [...stolen, 'homologous', 'other-teacher', 'public-sibling']) assert.equal(groups.get(group), 5, group);
   assert.equal(groups.get('quantise'), 2, 'fp16 and int8: the two quantisations there are');
   assert.deepEqual(order.slice(1, 6), ['emotion-prune-2.5pct', 'emotion-prune-5pct', 'emotion-prune-10pct', 'emotion-prune-15pct', 'emotion-prune-20pct']);
   assert.ok(order.indexOf('faceapi_expression') < order.indexOf('extract-l-4'), 'the 4th and 5th students come after the irrelevant models');
+  assert.ok(order.indexOf('homologous-5') < order.indexOf('public-init-l-1'), 'the public-init students, added later, come last: an earlier build is kept');
 });
 
 test('extraction from a loaded Model (any format) labels the images once: every-batch queries are refused clearly', { skip: emotionSkip }, async () => {

@@ -6,7 +6,9 @@ import type { Model } from '../models/types.js';
 import type { TrainingData } from '../train/data.js';
 import { distillation, type DistillationOptions, type Loss } from '../train/losses.js';
 import { argmaxRows } from '../stats/correlation.js';
-import { trainFromScratch, type FromScratchOptions } from './from-scratch.js';
+import type { ArchitectureName } from '../train/architectures.js';
+import { trainFromModel, trainFromScratch, type FromScratchOptions } from './from-scratch.js';
+import { trainableCopy } from './model-source.js';
 import type { AttackRecord, ModelSource } from './types.js';
 import { queryVictim, withVictim, type VictimAnswer } from './victim-outputs.js';
 
@@ -24,12 +26,21 @@ export type VictimQueries = 'once' | 'every-batch';
  */
 export type ExtractVictim = ModelSource | Model;
 
-export interface ExtractOptions extends Omit<FromScratchOptions, 'classes'> {
+/**
+ * The student: a fresh seeded network of `architecture`, or `start`, a trained model (e.g. a public
+ * one of the same task) whose layers, weights and input spec the student starts from; its output
+ * size must be the victim's.
+ */
+export type StudentInit = { readonly architecture: ArchitectureName; readonly start?: never } | { readonly start: ModelSource; readonly architecture?: never };
+
+export type ExtractOptions = Omit<FromScratchOptions, 'classes' | 'architecture'> & StudentInit & ExtractQueries;
+
+interface ExtractQueries {
   /** Default 'once'. */
   readonly queries?: VictimQueries;
   /**
    * The student's input side in pixels (square); default the victim's input size. The victim
-   * answers at its own size first, so a different side needs 'once' queries.
+   * answers at its own size first, so a different side needs 'once' queries. A `start` model trains at its own input size.
    */
   readonly size?: number;
 }
@@ -48,14 +59,18 @@ async function extract(
   how: { readonly loss?: Loss; readonly params?: Readonly<Record<string, unknown>> },
 ): Promise<AttackRecord> {
   const started = performance.now();
-  const { queries = 'once', size, ...rest } = options;
+  const { queries = 'once', architecture, start, ...rest } = options;
+  const startSpec = start && (typeof start === 'string' ? await trainableCopy(start).then(({ model, spec }) => (model.dispose(), spec)) : start.spec);
+  if (startSpec && options.size !== undefined) throw new LineageError('a student that starts from a trained model trains at that model\'s input size', 'drop size');
+  const size = startSpec ? startSpec.height : options.size;
   const everyBatch = queries === 'every-batch';
   const train = async (data: TrainingData, classes: number, victimQueries: number, teacher?: VictimAnswer): Promise<AttackRecord> => {
-    const record = await trainFromScratch(data, { ...rest, classes }, attack, {
+    const extras = {
       ...(how.loss ? { loss: how.loss } : {}),
       ...(teacher ? { teacher } : {}),
       params: { ...how.params, queries, victimQueries, ...(size !== undefined ? { size } : {}) },
-    });
+    };
+    const record = start ? await trainFromModel(start, data, { ...rest, classes }, attack, extras) : await trainFromScratch(data, { ...rest, architecture: architecture!, classes }, attack, extras);
     return { ...record, seconds: (performance.now() - started) / 1000 };
   };
   const studentImages = (resized: ImageBatch) => (size === undefined ? resized : resizeBatch(resized, size, size));

@@ -23,6 +23,9 @@ interface FaceApiNet {
   loadFromDisk(dir: string): Promise<void>;
   runNet?(input: unknown): Tensor;
   forwardInput(input: unknown): Tensor;
+  /** Every weight with face-api's parameter path; a face processor (the expression net) lists only its head, its trunk is `faceFeatureExtractor`. */
+  getParamList(): { path: string; tensor: Tensor }[];
+  readonly faceFeatureExtractor?: FaceApiNet;
   dispose(): void;
 }
 
@@ -35,6 +38,34 @@ interface FaceApiModule {
 /** face-api's WebAssembly build: it requires the same @tensorflow/tfjs as Lineage, so both share one engine. */
 function faceApi(): FaceApiModule {
   return createRequire(import.meta.url)('@vladmandic/face-api/dist/face-api.node-wasm.js') as FaceApiModule;
+}
+
+/** A face-api network loaded from its weights manifest `file` (the weight shards beside it); the caller disposes it. */
+async function loadNet(file: string, runtime: FaceApiRuntime): Promise<FaceApiNet> {
+  await initTf();
+  const net = new (faceApi()[runtime.net])();
+  try {
+    await net.loadFromDisk(path.dirname(file));
+  } catch (e) {
+    net.dispose();
+    throw new LineageError(`cannot load face-api ${runtime.net} from ${file}: ${errorMessage(e)}`,
+      'the weights manifest or its shard is missing or damaged: reinstall @vladmandic/face-api');
+  }
+  return net;
+}
+
+/**
+ * The weights of a face-api network by face-api's parameter path (e.g. `dense0/conv1/bias`, `fc/weights`),
+ * copied out of the network, which is disposed: the caller owns the tensors.
+ */
+export async function faceApiWeights(file: string, runtime: FaceApiRuntime): Promise<Map<string, Tensor>> {
+  const net = await loadNet(file, runtime);
+  try {
+    const lists = [net, ...(net.faceFeatureExtractor ? [net.faceFeatureExtractor] : [])].map((n) => n.getParamList());
+    return new Map(lists.flat().map(({ path: name, tensor }) => [name, tensor.clone()]));
+  } finally {
+    net.dispose();
+  }
 }
 
 /**
@@ -51,14 +82,7 @@ export async function loadFaceApiModel(
 ): Promise<TfjsModel> {
   const tf = await initTf();
   const api = faceApi();
-  const net = new api[runtime.net]();
-  try {
-    await net.loadFromDisk(path.dirname(file));
-  } catch (e) {
-    net.dispose();
-    throw new LineageError(`cannot load face-api ${runtime.net} from ${file}: ${errorMessage(e)}`,
-      'the weights manifest or its shard is missing or damaged: reinstall @vladmandic/face-api');
-  }
+  const net = await loadNet(file, runtime);
   const { spec, warnings } = resolveSpec({ source, ...layers });
   warnings.forEach(onWarning);
   if (spec.layout !== 'nhwc' || spec.channels !== 'rgb') {
