@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { ImageBatch } from '../src/data/types.js';
+import type { InputSpec } from '../src/models/types.js';
+import { faceApiExpressionLayers } from '../src/train/face-api-layers.js';
 import { LineageError } from '../src/errors.js';
 import { exportOnnx, onnxFromLayersModel } from '../src/export/onnx-export.js';
 import { loadModel } from '../src/models/load.js';
@@ -13,6 +15,7 @@ import { initTrainingBackend } from '../src/train/backend.js';
 import { trainingSpec } from '../src/train/preprocess.js';
 import { saveTrainedModel } from '../src/train/save.js';
 import { Random } from '../src/util/random.js';
+import { missingBuiltins } from './helpers/builtins.js';
 import { assertCleanError, runCli } from './helpers/cli.js';
 
 function randomImages(count: number, size: number, channels: 1 | 3, seed: number): ImageBatch {
@@ -65,6 +68,47 @@ test('ONNX export: every architecture gives the TF.js model\'s logits in onnxrun
   }
 });
 
+/** Export `model` (saved with `spec`) and the largest logit difference between the folder and the ONNX file on `images`, relative to the logits' size. */
+async function exportedDifference(model: tf.LayersModel, spec: InputSpec, images: ImageBatch): Promise<number> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lineage-onnx-layers-'));
+  try {
+    await saveTrainedModel(model, path.join(dir, 'model'), spec);
+    await exportOnnx(path.join(dir, 'model'), path.join(dir, 'model.onnx'));
+    const [original, exported] = [await loadModel(path.join(dir, 'model')), await loadModel(path.join(dir, 'model.onnx'))];
+    const [a, b] = [await original.predict(images), await exported.predict(images)];
+    await original.dispose();
+    await exported.dispose();
+    assert.deepEqual([b.rows, b.cols], [a.rows, a.cols]);
+    return Math.max(...a.data.map((v, i) => Math.abs(v - b.data[i]!))) / Math.max(1, ...a.data.map(Math.abs));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+test('ONNX export: separable convolutions and a flatten over h×w > 1 (TF\'s h, w, c order) give the TF.js logits', async () => {
+  await initTrainingBackend();
+  const input = tf.input({ shape: [12, 12, 3] });
+  let x = tf.layers.separableConv2d({ filters: 5, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu', depthwiseInitializer: tf.initializers.glorotUniform({ seed: 1 }), pointwiseInitializer: tf.initializers.glorotUniform({ seed: 2 }), biasInitializer: tf.initializers.randomUniform({ minval: -0.5, maxval: 0.5, seed: 3 }) }).apply(input) as tf.SymbolicTensor;
+  x = tf.layers.flatten({}).apply(x) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 4, kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }) }).apply(x) as tf.SymbolicTensor });
+  try {
+    const worst = await exportedDifference(model, trainingSpec(12, 12, 3), randomImages(3, 12, 3, 5));
+    assert.ok(worst <= 1e-4, `largest relative logit difference ${worst}`);
+  } finally {
+    model.dispose();
+  }
+});
+
+test('ONNX export: a student started from face-api\'s expression net exports with its logits', { skip: missingBuiltins(['faceapi_expression']) }, async () => {
+  const { model, spec } = await faceApiExpressionLayers();
+  try {
+    const worst = await exportedDifference(model, spec, randomImages(2, 112, 3, 6));
+    assert.ok(worst <= 1e-4, `largest relative logit difference ${worst}`);
+  } finally {
+    model.dispose();
+  }
+});
+
 test('ONNX export: the input spec travels in the model\'s metadata and the sidecar', async () => {
   await initTrainingBackend();
   const model = buildModel('resnet8', { inputShape: [32, 32, 3], classes: 10, seed: 1 });
@@ -80,9 +124,10 @@ test('ONNX export: the input spec travels in the model\'s metadata and the sidec
 test('ONNX export: unsupported layers and unreadable folders are refused with the reason', async () => {
   await initTrainingBackend();
   const input = tf.input({ shape: [8, 8, 3] });
-  const flat = tf.layers.flatten({ name: 'flat' }).apply(input) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2 }).apply(flat) as tf.SymbolicTensor });
-  assert.throws(() => onnxFromLayersModel(model, trainingSpec(8, 8, 3)), (e) => e instanceof LineageError && /layer "flat" \(Flatten\)/.test(e.message) && /Conv2D/.test(e.hint ?? ''));
+  const up = tf.layers.upSampling2d({ name: 'up', size: [2, 2] }).apply(input) as tf.SymbolicTensor;
+  const pooled = tf.layers.globalAveragePooling2d({}).apply(up) as tf.SymbolicTensor;
+  const model = tf.model({ inputs: input, outputs: tf.layers.dense({ units: 2 }).apply(pooled) as tf.SymbolicTensor });
+  assert.throws(() => onnxFromLayersModel(model, trainingSpec(8, 8, 3)), (e) => e instanceof LineageError && /layer "up" \(UpSampling2D\)/.test(e.message) && /SeparableConv2D/.test(e.hint ?? ''));
   model.dispose();
   const dir = await mkdtemp(path.join(os.tmpdir(), 'lineage-onnx-bad-'));
   try {

@@ -90,24 +90,65 @@ function withActivation(c: LayerContext, op: string, attributes: OnnxAttribute[]
   return { nodes: linear ? [first] : [first, node('Relu', `${c.name}/relu`, [out], [c.name])], initializers };
 }
 
-function conv(c: LayerContext): Emitted {
+/** A convolution layer's window as ONNX Conv attributes (group set by the caller); dilated and channels-first ones are refused. */
+function convWindow(c: LayerContext): { kernel: number[]; attributes: (group: number) => OnnxAttribute[] } {
   const d = c.config['dilationRate'] as number | number[] | undefined;
   if (d !== undefined && pair(d).some((v) => v !== 1)) throw unsupported(c.layer, 'dilated convolutions are not handled');
   if (c.config['dataFormat'] === 'channelsFirst') throw unsupported(c.layer, 'channels-first layers are not handled');
   const kernel = pair(c.config['kernelSize'] as number | number[]);
   const strides = pair(c.config['strides'] as number | number[]);
-  const depthwise = c.layer.getClassName() === 'DepthwiseConv2D';
+  const padding = pads(c.config['padding'] as string, c.input, kernel, strides);
+  return {
+    kernel,
+    attributes: (group) => [attr.ints('kernel_shape', kernel), attr.ints('strides', strides), attr.ints('pads', padding), attr.ints('dilations', [1, 1]), attr.int('group', group)],
+  };
+}
+
+/** Depthwise [kh, kw, cin, multiplier] as a grouped ONNX kernel [cin·multiplier, 1, kh, kw], one group per input channel. */
+function depthwiseKernel(name: string, w: Float32Array, [kh, kw, cin, multiplier]: number[]): OnnxTensor {
+  const cout = cin! * multiplier!;
+  return floatTensor(name, [cout, 1, kh!, kw!], convKernel(w, [kh!, kw!, 1, cout]));
+}
+
+function conv(c: LayerContext): Emitted {
+  const { kernel, attributes } = convWindow(c);
   const kernelShape = c.layer.getWeights()[0]!.shape;
   const cin = c.input[3]!;
-  // Depthwise [kh, kw, cin, multiplier] is a grouped conv: [cin·multiplier, 1, kh, kw], one group per input channel.
+  const depthwise = c.layer.getClassName() === 'DepthwiseConv2D';
   const cout = depthwise ? cin * kernelShape[3]! : kernelShape[3]!;
-  const w = convKernel(c.weights[0]!, depthwise ? [kernel[0]!, kernel[1]!, 1, cout] : kernelShape);
-  const initializers = [floatTensor(`${c.name}/kernel`, [cout, depthwise ? 1 : cin, kernel[0]!, kernel[1]!], w)];
+  const initializers = [depthwise
+    ? depthwiseKernel(`${c.name}/kernel`, c.weights[0]!, kernelShape)
+    : floatTensor(`${c.name}/kernel`, [cout, cin, kernel[0]!, kernel[1]!], convKernel(c.weights[0]!, kernelShape))];
   if (c.weights[1]) initializers.push(floatTensor(`${c.name}/bias`, [cout], c.weights[1]));
-  return withActivation(c, 'Conv', [
-    attr.ints('kernel_shape', kernel), attr.ints('strides', strides), attr.ints('pads', pads(c.config['padding'] as string, c.input, kernel, strides)),
-    attr.ints('dilations', [1, 1]), attr.int('group', depthwise ? cin : 1),
-  ], initializers);
+  return withActivation(c, 'Conv', attributes(depthwise ? cin : 1), initializers);
+}
+
+/** Separable convolution: the depthwise step (with the layer's window) as a grouped Conv, then a 1×1 Conv with the bias. */
+function separableConv(c: LayerContext): Emitted {
+  const { attributes } = convWindow(c);
+  const [depthwiseShape, pointwiseShape] = c.layer.getWeights().map((w) => w.shape);
+  const cin = c.input[3]!;
+  const middle = cin * depthwiseShape![3]!;
+  const cout = pointwiseShape![3]!;
+  const depthwiseOut = `${c.name}/depthwise`;
+  const dw = depthwiseKernel(`${c.name}/depthwise_kernel`, c.weights[0]!, depthwiseShape!);
+  const pw = [floatTensor(`${c.name}/pointwise_kernel`, [cout, middle, 1, 1], convKernel(c.weights[1]!, pointwiseShape!))];
+  if (c.weights[2]) pw.push(floatTensor(`${c.name}/bias`, [cout], c.weights[2]));
+  const pointwise = withActivation({ ...c, inputs: [depthwiseOut] }, 'Conv', [
+    attr.ints('kernel_shape', [1, 1]), attr.ints('strides', [1, 1]), attr.ints('pads', [0, 0, 0, 0]), attr.ints('dilations', [1, 1]), attr.int('group', 1),
+  ], pw);
+  return { nodes: [node('Conv', depthwiseOut, [c.inputs[0]!, dw.name], [depthwiseOut], attributes(cin)), ...pointwise.nodes], initializers: [dw, ...pointwise.initializers] };
+}
+
+/** TF flattens [batch, h, w, c] in h, w, c order, the ONNX graph holds NCHW: back to NHWC first, unless h = w = 1. */
+function flatten(c: LayerContext): Emitted {
+  if (c.input.length !== 4) throw unsupported(c.layer, `a ${c.input.length}-D input (only images [batch, h, w, c] are handled)`);
+  if (c.input[1] === 1 && c.input[2] === 1) return single(c, 'Flatten', [attr.int('axis', 1)]);
+  const nhwc = `${c.name}/nhwc`;
+  return {
+    nodes: [node('Transpose', nhwc, c.inputs, [nhwc], [attr.ints('perm', [0, 2, 3, 1])]), node('Flatten', c.name, [nhwc], [c.name], [attr.int('axis', 1)])],
+    initializers: [],
+  };
 }
 
 function batchNorm(c: LayerContext): Emitted {
@@ -162,6 +203,7 @@ function dense(c: LayerContext): Emitted {
 const EMITTERS: Readonly<Record<string, (c: LayerContext) => Emitted>> = {
   Conv2D: conv,
   DepthwiseConv2D: conv,
+  SeparableConv2D: separableConv,
   BatchNormalization: batchNorm,
   ReLU: relu,
   Activation: activation,
@@ -169,6 +211,7 @@ const EMITTERS: Readonly<Record<string, (c: LayerContext) => Emitted>> = {
   MaxPooling2D: pooling,
   AveragePooling2D: pooling,
   GlobalAveragePooling2D: globalPool,
+  Flatten: flatten,
   Dense: dense,
 };
 
