@@ -84,7 +84,7 @@ async function extract(
   return withVictim(victim, async (answer, spec) => {
     const resized = await resizeBatch(images, spec.height, spec.width);
     if (everyBatch && size !== undefined && (size !== spec.height || size !== spec.width)) {
-      throw new LineageError(`an every-batch student must train at the victim's input size (${spec.height}×${spec.width}), not ${size}`, "drop size, or use queries 'once'");
+      throw new LineageError(`an every-batch student must train at the victim's input size (${spec.height}×${spec.width}), not ${size}`, start ? "use queries 'once': a start model trains at its own input size" : "drop size, or use queries 'once'");
     }
     // Every batch is answered afresh in 'every-batch' mode: one image tells the class count.
     const outputs = answer(everyBatch ? selectImages(resized, [0]) : resized);
