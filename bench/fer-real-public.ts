@@ -17,6 +17,7 @@ import type { ModelScore } from '../src/bench/types.js';
 import { markdownTable, num } from '../src/cli/format.js';
 import { auc } from '../src/stats/auc.js';
 import { writeFileAtomic } from '../src/util/atomic-write.js';
+import { spreadOf } from '../src/zoo/summary.js';
 import { RESULTS } from './stored-results.js';
 
 const STUDENTS = ['public-init-l', 'public-init-p'];
@@ -33,8 +34,10 @@ interface MethodResult {
 const files = process.argv.length > 2 ? process.argv.slice(2) : [path.join(RESULTS, 'bench', 'fer-real.json')];
 const methods = (await Promise.all(files.map(async (f) => (JSON.parse(await readFile(f, 'utf8')) as { methods: MethodResult[] }).methods))).flat();
 
-const range = (values: readonly number[]): string =>
-  values.length === 0 ? '—' : `${num(values.reduce((a, b) => a + b, 0) / values.length)} (${num(Math.min(...values))}–${num(Math.max(...values))})`;
+const range = (values: readonly number[]): string => {
+  const s = spreadOf(values);
+  return s ? `${num(s.mean)} (${num(s.min)}–${num(s.max)})` : '—';
+};
 
 const rows = methods.map((m) => {
   const value = (s: ModelScore) => s.values[m.decisionStatistic]!;

@@ -7,8 +7,8 @@ import type { TrainingData } from '../train/data.js';
 import { distillation, type DistillationOptions, type Loss } from '../train/losses.js';
 import { argmaxRows } from '../stats/correlation.js';
 import type { ArchitectureName } from '../train/architectures.js';
+import { readTrainedSpec } from '../train/save.js';
 import { trainFromModel, trainFromScratch, type FromScratchOptions } from './from-scratch.js';
-import { trainableCopy } from './model-source.js';
 import type { AttackRecord, ModelSource } from './types.js';
 import { queryVictim, withVictim, type VictimAnswer } from './victim-outputs.js';
 
@@ -59,21 +59,22 @@ async function extract(
   how: { readonly loss?: Loss; readonly params?: Readonly<Record<string, unknown>> },
 ): Promise<AttackRecord> {
   const started = performance.now();
-  const { queries = 'once', architecture, start, ...rest } = options;
-  const startSpec = start && (typeof start === 'string' ? await trainableCopy(start).then(({ model, spec }) => (model.dispose(), spec)) : start.spec);
-  if (startSpec && options.size !== undefined) throw new LineageError('a student that starts from a trained model trains at that model\'s input size', 'drop size');
-  const size = startSpec ? startSpec.height : options.size;
+  const { queries = 'once', architecture, start, size: side, ...rest } = options;
+  if (start && side !== undefined) throw new LineageError('a student that starts from a trained model trains at that model\'s input size', 'drop size');
+  // The student's input size: the start model's own, or `size` (square); undefined: the victim's.
+  const startSpec = start && (typeof start === 'string' ? await readTrainedSpec(start) : start.spec);
+  const size = startSpec ? { height: startSpec.height, width: startSpec.width } : side !== undefined ? { height: side, width: side } : undefined;
   const everyBatch = queries === 'every-batch';
   const train = async (data: TrainingData, classes: number, victimQueries: number, teacher?: VictimAnswer): Promise<AttackRecord> => {
     const extras = {
       ...(how.loss ? { loss: how.loss } : {}),
       ...(teacher ? { teacher } : {}),
-      params: { ...how.params, queries, victimQueries, ...(size !== undefined ? { size } : {}) },
+      params: { ...how.params, queries, victimQueries, ...(size ? { size: size.height } : {}) },
     };
     const record = start ? await trainFromModel(start, data, { ...rest, classes }, attack, extras) : await trainFromScratch(data, { ...rest, architecture: architecture!, classes }, attack, extras);
     return { ...record, seconds: (performance.now() - started) / 1000 };
   };
-  const studentImages = (resized: ImageBatch) => (size === undefined ? resized : resizeBatch(resized, size, size));
+  const studentImages = (resized: ImageBatch) => (size ? resizeBatch(resized, size.height, size.width) : resized);
   if (isModel(victim)) {
     if (everyBatch) {
       throw new LineageError(`extraction from ${victim.source} cannot query it on every batch: it answers asynchronously`, "use queries 'once', or give the victim as a trainable model folder");
@@ -83,8 +84,8 @@ async function extract(
   }
   return withVictim(victim, async (answer, spec) => {
     const resized = await resizeBatch(images, spec.height, spec.width);
-    if (everyBatch && size !== undefined && (size !== spec.height || size !== spec.width)) {
-      throw new LineageError(`an every-batch student must train at the victim's input size (${spec.height}×${spec.width}), not ${size}`, start ? "use queries 'once': a start model trains at its own input size" : "drop size, or use queries 'once'");
+    if (everyBatch && size && (size.height !== spec.height || size.width !== spec.width)) {
+      throw new LineageError(`an every-batch student must train at the victim's input size (${spec.height}×${spec.width}), not ${size.height}×${size.width}`, start ? "use queries 'once': a start model trains at its own input size" : "drop size, or use queries 'once'");
     }
     // Every batch is answered afresh in 'every-batch' mode: one image tells the class count.
     const outputs = answer(everyBatch ? selectImages(resized, [0]) : resized);

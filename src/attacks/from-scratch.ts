@@ -50,7 +50,7 @@ export async function trainFromModel(
   const started = performance.now();
   const { model, spec } = await trainableCopy(start);
   const startedFrom = typeof start === 'string' ? start : start.model.name;
-  const outputs = (model.outputs[0]!.shape.at(-1) ?? 0);
+  const outputs = model.outputs[0]!.shape.at(-1) ?? 0;
   if (outputs !== options.classes) {
     model.dispose();
     throw new LineageError(`${startedFrom} gives ${outputs} outputs, the training targets have ${options.classes} classes`, 'start from a model of the same task (the same classes, in the same order)');

@@ -88,7 +88,11 @@ export async function loadTrainableModel(dir: string): Promise<{ model: tf.Layer
   const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
   const data = weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer;
   const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData: data }));
-  const sidecar = await readSpecFile(sidecarPath(file));
-  const { spec } = resolveSpec({ source: dir, sidecar });
-  return { model, spec };
+  return { model, spec: await readTrainedSpec(dir) };
+}
+
+/** The input spec of a model folder saved by saveTrainedModel (its `model.lineage.json`), without loading the model. */
+export async function readTrainedSpec(dir: string): Promise<InputSpec> {
+  const sidecar = await readSpecFile(sidecarPath(path.join(dir, MODEL_JSON)));
+  return resolveSpec({ source: dir, sidecar }).spec;
 }
